@@ -1,0 +1,220 @@
+//! The findings registry: every kind of finding, with a stable ID, a title,
+//! a default severity, the clouds it applies to and its documentation. The
+//! README's table, `permgap explain` and (later) SARIF rules all come from
+//! [`REGISTRY`]. IDs never change once released; a test snapshots the list.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::catalog::Cloud;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FindingKind {
+    /// Stable kebab-case ID.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub clouds: &'static [Cloud],
+    /// What it flags.
+    pub what: &'static str,
+    /// Why it matters.
+    pub why: &'static str,
+    /// How to fix it.
+    pub fix: &'static str,
+}
+
+impl FindingKind {
+    /// The documentation page, as `permgap explain` prints it.
+    pub fn doc(&self) -> String {
+        format!(
+            "{id}: {title}\nseverity: {sev}    clouds: {clouds}\n\n## What it flags\n{what}\n\n## Why it matters\n{why}\n\n## How to fix it\n{fix}\n",
+            id = self.id,
+            title = self.title,
+            sev = self.severity.label(),
+            clouds = self.clouds.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            what = self.what,
+            why = self.why,
+            fix = self.fix,
+        )
+    }
+}
+
+pub static INACTIVE_IDENTITY: FindingKind = FindingKind {
+    id: "inactive-identity",
+    title: "Identity inactive during the whole window",
+    severity: Severity::Medium,
+    clouds: &[Cloud::Aws],
+    what: "An identity that existed before the window and shows no activity inside it: no API call, \
+           sign-in, access-key use or denied attempt in the logs, and no later \"last used\" date. \
+           Only raised where a usage source covers the identity's account.",
+    why: "A dormant identity keeps every permission it holds and nobody notices when its credentials \
+          are used by someone else. Dormant accounts are a classic foothold.",
+    fix: "Confirm the owner, then delete the identity, or disable its credentials (deactivate access \
+          keys, remove the console password, or remove the trust that lets anyone assume the role).",
+};
+
+pub static OVER_PROVISIONED_IDENTITY: FindingKind = FindingKind {
+    id: "over-provisioned-identity",
+    title: "Active identity that leaves most of its permissions unused",
+    severity: Severity::Medium,
+    clouds: &[Cloud::Aws],
+    what: "An identity active in the window whose Permission Creep Index is high (67 or more): it \
+           uses a small part of what it is granted, weighted by risk.",
+    why: "Every unused permission is attack surface: whoever takes the identity's credentials gets \
+          all of it, not only what the identity needs.",
+    fix: "Replace its policies with one that allows what it used in the window (see the identity's \
+          used permissions) and keep the unobservable ones under review.",
+};
+
+pub static SUPER_IDENTITY: FindingKind = FindingKind {
+    id: "super-identity",
+    title: "Identity holding every permission, or full IAM write",
+    severity: Severity::High,
+    clouds: &[Cloud::Aws],
+    what: "An identity that holds every action of the catalog (`*` on `*`), or every IAM Write and \
+           Permissions management action, which lets it grant itself anything.",
+    why: "A super identity is a full account takeover if its credentials leak, and it can erase the \
+          traces of its own use.",
+    fix: "Keep administrator access to a few break-glass identities protected by MFA and alerting; \
+          give everyone else policies scoped to their work.",
+};
+
+pub static UNUSED_HIGH_RISK: FindingKind = FindingKind {
+    id: "unused-high-risk-permissions",
+    title: "Unused high-risk permissions",
+    severity: Severity::High,
+    clouds: &[Cloud::Aws],
+    what: "Permissions management actions (they change who can do what) and destructive Write actions \
+           (Delete, Terminate, Disable, ...) that the identity holds and did not use in the window. \
+           Unobservable permissions are never counted here.",
+    why: "These are the permissions an attacker wants: escalation of privilege, and destruction or \
+          ransom of data. Unused, they bring risk and no value.",
+    fix: "Remove them from the identity's policies, or move them to a separate role assumed only when \
+          needed.",
+};
+
+pub static UNUSED_ATTACHED_POLICY: FindingKind = FindingKind {
+    id: "unused-attached-policy",
+    title: "Attached policy none of whose permissions was used",
+    severity: Severity::Low,
+    clouds: &[Cloud::Aws],
+    what: "A policy attached to an active identity (directly or through a group) that grants it \
+           observable permissions, none of which the identity used in the window.",
+    why: "Policies attached \"just in case\" are the usual source of permission creep, and they hide \
+          behind names that look harmless.",
+    fix: "Detach the policy from the identity (or the identity from the group), after checking its \
+          unobservable permissions.",
+};
+
+pub static STALE_ACCESS_KEY: FindingKind = FindingKind {
+    id: "stale-access-key",
+    title: "Active access key not used in the window",
+    severity: Severity::Medium,
+    clouds: &[Cloud::Aws],
+    what: "An active access key whose last use (from the credential report) is before the window, or \
+           that was never used and is older than the window.",
+    why: "Long-lived keys that nobody uses still work for whoever finds them: in a repository, a CI \
+          log, a laptop backup.",
+    fix: "Deactivate the key, wait for complaints, then delete it.",
+};
+
+pub static STALE_PASSWORD: FindingKind = FindingKind {
+    id: "stale-password",
+    title: "Console password not used in the window",
+    severity: Severity::Medium,
+    clouds: &[Cloud::Aws],
+    what: "An enabled console password whose last use (from the credential report) is before the \
+           window, or that was never used and is older than the window.",
+    why: "An unused password is a sign-in path that only an attacker will take.",
+    fix: "Remove the user's login profile (console password); the user can get one back when needed.",
+};
+
+/// Every finding kind, in a stable order.
+pub static REGISTRY: &[&FindingKind] = &[
+    &SUPER_IDENTITY,
+    &UNUSED_HIGH_RISK,
+    &INACTIVE_IDENTITY,
+    &OVER_PROVISIONED_IDENTITY,
+    &STALE_ACCESS_KEY,
+    &STALE_PASSWORD,
+    &UNUSED_ATTACHED_POLICY,
+];
+
+pub fn by_id(id: &str) -> Option<&'static FindingKind> {
+    REGISTRY.iter().copied().find(|k| k.id == id)
+}
+
+/// One finding on one identity.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub kind: &'static FindingKind,
+    pub message: String,
+    /// Permissions concerned, sorted; at most [`MAX_LISTED`], see `total`.
+    pub permissions: Vec<String>,
+    /// How many permissions are concerned in all.
+    pub total: usize,
+    /// The policy concerned, for policy findings.
+    pub policy: Option<String>,
+}
+
+/// How many permissions a finding lists by name; the identity's lists hold all.
+pub const MAX_LISTED: usize = 25;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_stable() {
+        let mut ids: Vec<&str> = REGISTRY.iter().map(|k| k.id).collect();
+        for id in &ids {
+            assert!(id.bytes().all(|c| c.is_ascii_lowercase() || c == b'-'), "{id}");
+        }
+        ids.sort();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate finding ID");
+        // A rename shows here in review.
+        assert_eq!(
+            ids,
+            [
+                "inactive-identity",
+                "over-provisioned-identity",
+                "stale-access-key",
+                "stale-password",
+                "super-identity",
+                "unused-attached-policy",
+                "unused-high-risk-permissions",
+            ]
+        );
+    }
+
+    #[test]
+    fn docs_have_the_fixed_headings() {
+        for k in REGISTRY {
+            let d = k.doc();
+            for h in ["## What it flags", "## Why it matters", "## How to fix it"] {
+                assert!(d.contains(h), "{} lacks {h}", k.id);
+            }
+            assert_eq!(by_id(k.id).map(|x| x.id), Some(k.id));
+        }
+    }
+}

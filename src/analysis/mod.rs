@@ -1,0 +1,497 @@
+//! Analysis: pure functions of a snapshot, a catalog and a configuration.
+//! No I/O and no clock: the audit time is an input, and the output order is
+//! deterministic.
+//!
+//! For each acting identity: effective grant → used (inside the window) →
+//! unobservable (what the sources cannot see) → unused (the rest) → PCI →
+//! findings. Then per-system summaries.
+
+pub mod effective;
+pub mod findings;
+pub mod pci;
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::{Span, Timestamp};
+
+use crate::catalog::{Catalog, Cloud, PermSet};
+use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Snapshot, SourceKind, Warning};
+use crate::providers::aws::unobservable;
+use effective::{Attachment, PolicyCache};
+use findings::{Finding, MAX_LISTED};
+use pci::PciLevel;
+
+/// What an audit is asked.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// The end of the window: "now" for a live audit.
+    pub as_of: Timestamp,
+    pub window_days: u32,
+}
+
+impl AuditConfig {
+    pub fn window_start(&self) -> Timestamp {
+        self.as_of
+            .checked_sub(Span::new().hours(i64::from(self.window_days) * 24))
+            .unwrap_or(Timestamp::MIN)
+    }
+}
+
+/// Is evidence seen between `first` and `last` inside `[start, end]`? A
+/// record that straddles the window counts: aggregated records keep only
+/// their ends, and removing a permission on doubtful evidence is the worse
+/// error.
+fn in_window(first: Option<Timestamp>, last: Timestamp, start: Timestamp, end: Timestamp) -> bool {
+    last >= start && first.unwrap_or(last) <= end
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyUse {
+    pub policy: String,
+    pub name: String,
+    pub kind: Option<PolicyKind>,
+    pub via: Option<String>,
+    /// Permissions it grants this identity (within the effective grant).
+    pub granted: usize,
+    pub used: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct PciDrivers {
+    pub weighted_unused: f64,
+    pub weighted_granted: f64,
+    /// Unused permissions by service, heaviest first: (prefix, count, weight).
+    pub top_services: Vec<(String, usize, f64)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityAudit {
+    pub id: String,
+    pub name: String,
+    pub kind: IdentityKind,
+    pub cloud: Cloud,
+    pub system: String,
+    pub provider_managed: bool,
+    pub granted: PermSet,
+    pub conditional: PermSet,
+    pub used: PermSet,
+    pub unused: PermSet,
+    pub unobservable: PermSet,
+    /// Used, but not granted by the identity's policies (a resource policy,
+    /// or a gap of the mapping): shown, never counted in `used`.
+    pub used_without_grant: PermSet,
+    pub last_activity: Option<Timestamp>,
+    pub active_in_window: bool,
+    pub pci: u8,
+    pub pci_level: PciLevel,
+    pub drivers: PciDrivers,
+    pub policies: Vec<PolicyUse>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SystemAudit {
+    pub cloud: Cloud,
+    pub id: String,
+    pub identities: usize,
+    pub pci: u8,
+    pub pci_level: PciLevel,
+    pub weighted_unused: f64,
+    pub weighted_granted: f64,
+    pub granted: usize,
+    pub used: usize,
+    pub unused: usize,
+    pub unobservable: usize,
+    pub identities_by_pci: BTreeMap<PciLevel, usize>,
+    pub findings_by_severity: BTreeMap<findings::Severity, usize>,
+    /// Whether any usage source covers it; without one everything is unobservable.
+    pub usage_observed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub config: AuditConfig,
+    pub identities: Vec<IdentityAudit>,
+    pub systems: Vec<SystemAudit>,
+    pub coverage: Coverage,
+}
+
+impl Audit {
+    pub fn is_partial(&self) -> bool {
+        self.coverage.is_partial()
+    }
+}
+
+/// What the usage sources of one system can see.
+struct Observability {
+    /// Whether any usage source covers the system.
+    observed: bool,
+    unobservable: PermSet,
+}
+
+fn observability(snap: &Snapshot, cat: &Catalog) -> HashMap<String, Observability> {
+    let mut out = HashMap::new();
+    for sys in &snap.systems {
+        let sources: Vec<_> = snap
+            .coverage
+            .sources
+            .iter()
+            .filter(|s| s.kind.observes_usage() && s.system.as_deref() == Some(sys.id.as_str()))
+            .collect();
+        let obs = if sources.is_empty() {
+            Observability { observed: false, unobservable: cat.full_set() }
+        } else {
+            let mut data: Vec<String> = sources.iter().flat_map(|s| s.data_event_services.iter().cloned()).collect();
+            data.sort();
+            data.dedup();
+            Observability { observed: true, unobservable: unobservable::unobservable_with_cloudtrail(cat, &data) }
+        };
+        out.insert(sys.id.clone(), obs);
+    }
+    out
+}
+
+/// Warns where the usage sources do not span the window.
+fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
+    let start = cfg.window_start();
+    let day = Span::new().hours(24);
+    for sys in &snap.systems {
+        let spans: Vec<_> = snap
+            .coverage
+            .sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::AwsCloudtrailFiles && s.system.as_deref() == Some(sys.id.as_str()))
+            .filter_map(|s| Some((s.first_event?, s.last_event?)))
+            .collect();
+        if spans.is_empty() {
+            cov.warnings.push(Warning {
+                input: format!("account {}", sys.id),
+                message: "no CloudTrail covers this account: its permissions are all unobservable, none is called unused".into(),
+            });
+            continue;
+        }
+        let first = spans.iter().map(|s| s.0).min().unwrap_or(start);
+        let last = spans.iter().map(|s| s.1).max().unwrap_or(cfg.as_of);
+        if first.checked_sub(day).is_ok_and(|f| f > start) {
+            cov.warnings.push(Warning {
+                input: format!("account {}", sys.id),
+                message: format!(
+                    "CloudTrail starts at {first}, after the window's start {start}: earlier use is not seen, so identities may look less active than they are"
+                ),
+            });
+        }
+        if last.checked_add(day).is_ok_and(|l| l < cfg.as_of) {
+            cov.warnings.push(Warning {
+                input: format!("account {}", sys.id),
+                message: format!("CloudTrail ends at {last}, before the audit time {}: later use is not seen", cfg.as_of),
+            });
+        }
+    }
+}
+
+/// Runs the audit.
+pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
+    let start = cfg.window_start();
+    let end = cfg.as_of;
+    let mut coverage = snap.coverage.clone();
+    let obs = observability(snap, cat);
+    window_warnings(snap, cfg, &mut coverage);
+
+    // Usage and activity, grouped by identity.
+    let mut used_by: HashMap<&str, PermSet> = HashMap::new();
+    for u in &snap.usage {
+        if !in_window(Some(u.first_seen), u.last_seen, start, end) {
+            continue;
+        }
+        match cat.lookup(&u.permission) {
+            Some(i) => {
+                used_by.entry(u.identity.as_str()).or_insert_with(|| cat.empty_set()).insert(i);
+            }
+            None => coverage.warnings.push(Warning {
+                input: "snapshot usage".into(),
+                message: format!("permission {} is not in the catalog; its use is not counted", u.permission),
+            }),
+        }
+    }
+    let mut last_activity: HashMap<&str, Timestamp> = HashMap::new();
+    let mut active: HashMap<&str, bool> = HashMap::new();
+    for a in &snap.activity {
+        if a.last_seen <= end || a.first_seen.is_some_and(|f| f <= end) {
+            let e = last_activity.entry(a.identity.as_str()).or_insert(a.last_seen);
+            *e = (*e).max(a.last_seen.min(end));
+        }
+        if in_window(a.first_seen, a.last_seen, start, end) {
+            active.insert(a.identity.as_str(), true);
+        }
+    }
+
+    let mut cache = PolicyCache::new(snap, cat);
+    let acting: Vec<&Identity> = snap.identities.iter().filter(|i| i.kind.acts()).collect();
+    let attached: Vec<Vec<Attachment>> = acting.iter().map(|i| effective::attachments(snap, i)).collect();
+    let mut identities = Vec::with_capacity(acting.len());
+    for (identity, att) in acting.iter().zip(&attached) {
+        let eff = effective::effective(&mut cache, cat, identity, att);
+        let o = obs.get(&identity.system);
+        let all_used = used_by.remove(identity.id.as_str()).unwrap_or_else(|| cat.empty_set());
+        let mut used = all_used.clone();
+        used.intersect_with(&eff.granted);
+        let mut used_without_grant = all_used;
+        used_without_grant.difference_with(&eff.granted);
+        let mut unobservable = eff.granted.clone();
+        unobservable.difference_with(&used);
+        match o {
+            Some(o) => unobservable.intersect_with(&o.unobservable),
+            None => {}
+        }
+        let mut unused = eff.granted.clone();
+        unused.difference_with(&used);
+        unused.difference_with(&unobservable);
+
+        let mut observable = eff.granted.clone();
+        observable.difference_with(&unobservable);
+        let wu = pci::weigh(cat, &unused);
+        let wg = pci::weigh(cat, &observable);
+        let score = pci::score(wu, wg);
+        let drivers = PciDrivers { weighted_unused: wu, weighted_granted: wg, top_services: top_services(cat, &unused) };
+
+        let policies = att
+            .iter()
+            .map(|a| {
+                let p = snap.policy(&a.policy);
+                let (granted, used_n) = match cache.get(&a.policy) {
+                    Some(ev) => {
+                        let mut g = ev.allowed();
+                        g.intersect_with(&eff.granted);
+                        let n = g.count_ones(..);
+                        g.intersect_with(&used);
+                        (n, g.count_ones(..))
+                    }
+                    None => (0, 0),
+                };
+                PolicyUse {
+                    policy: a.policy.clone(),
+                    name: p.map_or_else(|| a.policy.rsplit('/').next().unwrap_or("").to_string(), |p| p.name.clone()),
+                    kind: p.map(|p| p.kind),
+                    via: a.via.clone(),
+                    granted,
+                    used: used_n,
+                }
+            })
+            .collect();
+
+        let mut ia = IdentityAudit {
+            id: identity.id.clone(),
+            name: identity.name.clone(),
+            kind: identity.kind,
+            cloud: identity.cloud,
+            system: identity.system.clone(),
+            provider_managed: identity.provider_managed,
+            granted: eff.granted,
+            conditional: eff.conditional,
+            used,
+            unused,
+            unobservable,
+            used_without_grant,
+            last_activity: last_activity.get(identity.id.as_str()).copied(),
+            active_in_window: active.contains_key(identity.id.as_str()),
+            pci: score,
+            pci_level: pci::level(score),
+            drivers,
+            policies,
+            findings: Vec::new(),
+        };
+        let observed = o.is_some_and(|o| o.observed);
+        ia.findings = detect(cat, snap, cfg, identity, &ia, observed);
+        identities.push(ia);
+    }
+    cache.report(&mut coverage);
+    identities.sort_by(|a, b| (&a.system, &a.id).cmp(&(&b.system, &b.id)));
+    let systems = summarize(snap, &identities, &obs);
+    coverage.normalize();
+    Audit { config: cfg.clone(), identities, systems, coverage }
+}
+
+fn top_services(cat: &Catalog, unused: &PermSet) -> Vec<(String, usize, f64)> {
+    let mut by: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
+    for i in unused.ones() {
+        let p = &cat.perms[i];
+        let e = by.entry(p.service).or_default();
+        e.0 += 1;
+        e.1 += pci::weight(p.level, p.risk);
+    }
+    let mut v: Vec<_> = by
+        .into_iter()
+        .map(|(s, (n, w))| (cat.services[s as usize].prefix.clone(), n, w))
+        .collect();
+    v.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(5);
+    v
+}
+
+fn names(cat: &Catalog, set: &PermSet) -> Vec<String> {
+    let mut v: Vec<String> = set.ones().map(|i| cat.qualified(i)).collect();
+    v.sort();
+    v
+}
+
+fn listed(cat: &Catalog, set: &PermSet) -> (Vec<String>, usize) {
+    let mut all = names(cat, set);
+    let n = all.len();
+    all.truncate(MAX_LISTED);
+    (all, n)
+}
+
+fn detect(
+    cat: &Catalog,
+    snap: &Snapshot,
+    cfg: &AuditConfig,
+    identity: &Identity,
+    ia: &IdentityAudit,
+    observed: bool,
+) -> Vec<Finding> {
+    let start = cfg.window_start();
+    let mut out = Vec::new();
+    let finding = |kind, message: String| Finding { kind, message, permissions: Vec::new(), total: 0, policy: None };
+
+    // super-identity
+    let full = ia.granted.count_ones(..) == cat.len();
+    let mut iam_write = cat.empty_set();
+    if let Some(svc) = cat.service("iam") {
+        for i in svc.range.clone() {
+            if cat.perms[i].risk >= crate::catalog::RiskTier::Medium {
+                iam_write.insert(i);
+            }
+        }
+    }
+    let mut unconditional = ia.granted.clone();
+    unconditional.difference_with(&ia.conditional);
+    if full || (!iam_write.is_clear() && iam_write.is_subset(&unconditional)) {
+        let what = if full { "every action of the catalog (`*`)" } else { "every IAM write and permissions-management action" };
+        out.push(finding(
+            &findings::SUPER_IDENTITY,
+            format!("{} holds {what}; it used {} of {} granted permissions", ia.name, ia.used.count_ones(..), ia.granted.count_ones(..)),
+        ));
+    }
+
+    // unused-high-risk-permissions
+    if !ia.provider_managed && observed {
+        let mut risky = cat.empty_set();
+        risky.extend(ia.unused.ones().filter(|&i| cat.perms[i].risk.is_high_risk()));
+        if !risky.is_clear() {
+            let (permissions, total) = listed(cat, &risky);
+            let crit = risky.ones().filter(|&i| cat.perms[i].risk == crate::catalog::RiskTier::Critical).count();
+            out.push(Finding {
+                kind: &findings::UNUSED_HIGH_RISK,
+                message: format!(
+                    "{total} high-risk permissions unused in {} days ({crit} permissions management, {} destructive write)",
+                    cfg.window_days,
+                    total - crit
+                ),
+                permissions,
+                total,
+                policy: None,
+            });
+        }
+    }
+
+    // inactive-identity
+    let existed = identity.created.is_none_or(|c| c < start);
+    let has_evidence = observed || ia.last_activity.is_some();
+    if has_evidence && existed && !ia.active_in_window && !ia.granted.is_clear() {
+        let last = ia
+            .last_activity
+            .map_or_else(|| "no activity on record".to_string(), |t| format!("last active {}", t.strftime("%Y-%m-%d")));
+        out.push(finding(
+            &findings::INACTIVE_IDENTITY,
+            format!("no activity in the {} days to {} ({last}); it holds {} permissions", cfg.window_days, cfg.as_of.strftime("%Y-%m-%d"), ia.granted.count_ones(..)),
+        ));
+    } else if ia.active_in_window && !ia.provider_managed && ia.pci_level == PciLevel::High {
+        // over-provisioned-identity
+        out.push(finding(
+            &findings::OVER_PROVISIONED_IDENTITY,
+            format!(
+                "PCI {}: it used {} of {} observable granted permissions",
+                ia.pci,
+                ia.used.count_ones(..),
+                ia.granted.count_ones(..) - ia.unobservable.count_ones(..)
+            ),
+        ));
+    }
+
+    // unused-attached-policy (active identities; dormant ones have their own finding)
+    if ia.active_in_window && !ia.provider_managed && observed {
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &ia.policies {
+            if p.granted > 0 && p.used == 0 && seen.insert(&p.policy) {
+                let via = p.via.as_deref().map_or_else(String::new, |g| format!(" (through group {})", g.rsplit('/').next().unwrap_or(g)));
+                out.push(Finding {
+                    kind: &findings::UNUSED_ATTACHED_POLICY,
+                    message: format!("policy {}{via} grants {} permissions, none used in {} days", p.name, p.granted, cfg.window_days),
+                    permissions: Vec::new(),
+                    total: 0,
+                    policy: Some(p.policy.clone()),
+                });
+            }
+        }
+    }
+
+    // stale credentials
+    for c in snap.credentials.iter().filter(|c| c.identity == identity.id && c.active) {
+        let stale = match c.last_used {
+            Some(t) => t < start,
+            None => c.since.is_some_and(|s| s < start),
+        };
+        if !stale {
+            continue;
+        }
+        let last = c.last_used.map_or_else(|| "never used".to_string(), |t| format!("last used {}", t.strftime("%Y-%m-%d")));
+        if c.kind == "password" {
+            out.push(finding(&findings::STALE_PASSWORD, format!("console password enabled, {last}")));
+        } else {
+            out.push(finding(&findings::STALE_ACCESS_KEY, format!("{} active, {last}", c.kind)));
+        }
+    }
+    out.sort_by(|a, b| (std::cmp::Reverse(a.kind.severity), a.kind.id, &a.policy, &a.message).cmp(&(std::cmp::Reverse(b.kind.severity), b.kind.id, &b.policy, &b.message)));
+    out
+}
+
+fn summarize(snap: &Snapshot, ids: &[IdentityAudit], obs: &HashMap<String, Observability>) -> Vec<SystemAudit> {
+    snap.systems
+        .iter()
+        .map(|sys| {
+            let mine: Vec<&IdentityAudit> = ids.iter().filter(|i| i.system == sys.id).collect();
+            let wu: f64 = mine.iter().map(|i| i.drivers.weighted_unused).sum();
+            let wg: f64 = mine.iter().map(|i| i.drivers.weighted_granted).sum();
+            let score = pci::score(wu, wg);
+            let mut by_pci = BTreeMap::new();
+            let mut by_sev = BTreeMap::new();
+            for i in &mine {
+                *by_pci.entry(i.pci_level).or_default() += 1;
+                for f in &i.findings {
+                    *by_sev.entry(f.kind.severity).or_default() += 1;
+                }
+            }
+            SystemAudit {
+                cloud: sys.cloud,
+                id: sys.id.clone(),
+                identities: mine.len(),
+                pci: score,
+                pci_level: pci::level(score),
+                weighted_unused: wu,
+                weighted_granted: wg,
+                granted: mine.iter().map(|i| i.granted.count_ones(..)).sum(),
+                used: mine.iter().map(|i| i.used.count_ones(..)).sum(),
+                unused: mine.iter().map(|i| i.unused.count_ones(..)).sum(),
+                unobservable: mine.iter().map(|i| i.unobservable.count_ones(..)).sum(),
+                identities_by_pci: by_pci,
+                findings_by_severity: by_sev,
+                usage_observed: obs.get(&sys.id).is_some_and(|o| o.observed),
+            }
+        })
+        .collect()
+}
+
+/// Sorted `service:Action` names of a set.
+pub fn permission_names(cat: &Catalog, set: &PermSet) -> Vec<String> {
+    names(cat, set)
+}

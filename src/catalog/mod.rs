@@ -1,0 +1,295 @@
+//! Permission catalogs, one per cloud: every permission with its access level
+//! and risk tier, and wildcard matching over them.
+//!
+//! A catalog is a sorted list of permissions; sets of permissions are bitsets
+//! over that list (see [`PermSet`]), so an identity's effective grant is a few
+//! kilobytes whatever its policies say.
+
+pub mod aws;
+pub mod pattern;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+
+use fixedbitset::FixedBitSet;
+use serde::{Deserialize, Serialize};
+
+/// A set of permissions of one catalog.
+pub type PermSet = FixedBitSet;
+
+/// The cloud a catalog, system or identity belongs to.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    Aws,
+    Azure,
+    Gcp,
+}
+
+impl fmt::Display for Cloud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Cloud::Aws => "aws",
+            Cloud::Azure => "azure",
+            Cloud::Gcp => "gcp",
+        })
+    }
+}
+
+/// Access level, as AWS's Service Authorization Reference classifies actions.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    List,
+    Read,
+    Tagging,
+    Write,
+    PermissionsManagement,
+}
+
+impl AccessLevel {
+    pub fn from_code(c: &str) -> Option<Self> {
+        Some(match c {
+            "L" => Self::List,
+            "R" => Self::Read,
+            "W" => Self::Write,
+            "P" => Self::PermissionsManagement,
+            "T" => Self::Tagging,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::List => "List",
+            Self::Read => "Read",
+            Self::Tagging => "Tagging",
+            Self::Write => "Write",
+            Self::PermissionsManagement => "Permissions management",
+        }
+    }
+}
+
+/// Risk tier of a permission, derived from its access level and name
+/// (see [`risk_of`]). Ordered from least to most risky.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskTier {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl RiskTier {
+    /// High-risk for findings: permissions management and destructive writes.
+    pub fn is_high_risk(self) -> bool {
+        self >= RiskTier::High
+    }
+}
+
+/// Verbs whose Write actions destroy or disable something: the "destructive
+/// Write" tier. Matched on the start of the action name.
+pub const DESTRUCTIVE_VERBS: &[&str] = &[
+    "Delete", "Terminate", "Destroy", "Purge", "Remove", "Disable", "Detach", "Disassociate",
+    "Deregister", "Revoke", "Stop", "Reset", "Cancel",
+];
+
+/// Risk tier of an action: Permissions management is critical, destructive
+/// Write is high, other Write and Tagging medium, Read and List low.
+pub fn risk_of(level: AccessLevel, name: &str) -> RiskTier {
+    match level {
+        AccessLevel::PermissionsManagement => RiskTier::Critical,
+        AccessLevel::Write if DESTRUCTIVE_VERBS.iter().any(|v| starts_with_word(name, v)) => {
+            RiskTier::High
+        }
+        AccessLevel::Write | AccessLevel::Tagging => RiskTier::Medium,
+        AccessLevel::Read | AccessLevel::List => RiskTier::Low,
+    }
+}
+
+/// `DeleteBucket` starts with the word `Delete`; `Resetting` would not match `Reset`
+/// only if followed by a lowercase letter.
+fn starts_with_word(name: &str, verb: &str) -> bool {
+    name.starts_with(verb)
+        && name[verb.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_ascii_lowercase())
+}
+
+/// One permission of a catalog.
+#[derive(Debug, Clone)]
+pub struct Permission {
+    /// Index of its service in [`Catalog::services`].
+    pub service: u32,
+    /// The action's name in its cloud's casing, without the service (`GetObject`).
+    pub name: String,
+    pub level: AccessLevel,
+    pub risk: RiskTier,
+    /// Resource types; a trailing `*` marks a required one.
+    pub resource_types: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// The permission prefix (`s3`).
+    pub prefix: String,
+    pub name: String,
+    /// The service's permissions are `range` of [`Catalog::perms`].
+    pub range: Range<usize>,
+}
+
+/// A cloud's permission catalog.
+#[derive(Debug)]
+pub struct Catalog {
+    pub cloud: Cloud,
+    /// Where the data comes from, for reports.
+    pub source: &'static str,
+    pub perms: Vec<Permission>,
+    pub services: Vec<Service>,
+    service_index: HashMap<String, u32>,
+    /// Lowercase `prefix:action` to index.
+    perm_index: HashMap<String, u32>,
+}
+
+impl Catalog {
+    pub fn len(&self) -> usize {
+        self.perms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.perms.is_empty()
+    }
+
+    pub fn empty_set(&self) -> PermSet {
+        PermSet::with_capacity(self.perms.len())
+    }
+
+    pub fn full_set(&self) -> PermSet {
+        let mut s = self.empty_set();
+        s.insert_range(..);
+        s
+    }
+
+    /// `service:Action` in the catalog's casing.
+    pub fn qualified(&self, i: usize) -> String {
+        let p = &self.perms[i];
+        format!("{}:{}", self.services[p.service as usize].prefix, p.name)
+    }
+
+    pub fn prefix_of(&self, i: usize) -> &str {
+        &self.services[self.perms[i].service as usize].prefix
+    }
+
+    /// Index of an exact permission, case-insensitive (`S3:getobject`).
+    pub fn lookup(&self, qualified: &str) -> Option<usize> {
+        self.perm_index
+            .get(&qualified.to_ascii_lowercase())
+            .map(|&i| i as usize)
+    }
+
+    pub fn service(&self, prefix: &str) -> Option<&Service> {
+        self.service_index
+            .get(&prefix.to_ascii_lowercase())
+            .map(|&i| &self.services[i as usize])
+    }
+
+    pub fn has_service(&self, prefix: &str) -> bool {
+        self.service(prefix).is_some()
+    }
+
+    /// The permissions a pattern such as `s3:Get*`, `*:List*` or `*` matches,
+    /// case-insensitively, as IAM matches the `Action` element.
+    pub fn matching(&self, pattern: &str) -> PermSet {
+        let mut set = self.empty_set();
+        self.add_matching(pattern, &mut set);
+        set
+    }
+
+    /// Adds the matches of `pattern` to `set`; returns how many it matched.
+    pub fn add_matching(&self, pattern: &str, set: &mut PermSet) -> usize {
+        let pat = pattern.trim().to_ascii_lowercase();
+        if pat == "*" {
+            set.insert_range(..);
+            return self.perms.len();
+        }
+        let Some((svc, act)) = pat.split_once(':') else {
+            return 0;
+        };
+        let mut n = 0;
+        let mut scan = |range: Range<usize>, s: &mut PermSet| {
+            for i in range {
+                if pattern::wildcard_match(act.as_bytes(), self.perms[i].name.as_bytes()) {
+                    s.insert(i);
+                    n += 1;
+                }
+            }
+        };
+        if pattern::has_wildcard(svc) {
+            for service in &self.services {
+                if pattern::wildcard_match(svc.as_bytes(), service.prefix.as_bytes()) {
+                    scan(service.range.clone(), set);
+                }
+            }
+        } else if let Some(service) = self.service(svc) {
+            if pattern::has_wildcard(act) {
+                scan(service.range.clone(), set);
+            } else if let Some(i) = self.lookup(&pat) {
+                set.insert(i);
+                n = 1;
+            }
+        }
+        n
+    }
+
+    /// Builds a catalog from `(prefix, service name)` and
+    /// `(prefix, action, level, resource types)` rows. Rows of one service
+    /// must be contiguous.
+    fn build(
+        cloud: Cloud,
+        source: &'static str,
+        services: &[(String, String)],
+        rows: Vec<(String, Permission)>,
+    ) -> Catalog {
+        let names: HashMap<&str, &str> = services.iter().map(|(p, n)| (p.as_str(), n.as_str())).collect();
+        let mut cat = Catalog {
+            cloud,
+            source,
+            perms: Vec::with_capacity(rows.len()),
+            services: Vec::new(),
+            service_index: HashMap::new(),
+            perm_index: HashMap::with_capacity(rows.len()),
+        };
+        for (prefix, mut perm) in rows {
+            let svc = match cat.services.last() {
+                Some(s) if s.prefix == prefix => cat.services.len() - 1,
+                _ => {
+                    let start = cat.perms.len();
+                    cat.service_index.insert(prefix.clone(), cat.services.len() as u32);
+                    cat.services.push(Service {
+                        name: names.get(prefix.as_str()).unwrap_or(&prefix.as_str()).to_string(),
+                        prefix: prefix.clone(),
+                        range: start..start,
+                    });
+                    cat.services.len() - 1
+                }
+            };
+            perm.service = svc as u32;
+            cat.perm_index.insert(
+                format!("{}:{}", prefix, perm.name.to_ascii_lowercase()),
+                cat.perms.len() as u32,
+            );
+            cat.perms.push(perm);
+            cat.services[svc].range.end = cat.perms.len();
+        }
+        cat
+    }
+}

@@ -1,0 +1,129 @@
+//! clap definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "permgap",
+    version,
+    about = "Audit the cloud permissions gap: what identities are granted and never use",
+    long_about = None,
+    after_help = "Exit codes: 0 complete, 1 check failed, 2 usage or config error, 3 collection failed or result partial."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// No progress or status on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Colour in tables: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read a cloud's exported files into a snapshot.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Audit a snapshot: granted, used, unused, unobservable, PCI, findings.
+    Audit(AuditArgs),
+    /// Audit the built-in demo organisation.
+    Demo(DemoArgs),
+    /// List the permissions of a catalog that a pattern matches.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Explain a finding ID, or list them all.
+    Explain {
+        /// A finding ID such as `super-identity`.
+        id: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// AWS: `aws iam get-account-authorization-details`, CloudTrail logs,
+    /// and optionally `aws iam get-credential-report`.
+    Aws(ImportAws),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportAws {
+    /// Output of `aws iam get-account-authorization-details --output json`
+    /// (repeat for several accounts).
+    #[arg(long = "authorization-details", value_name = "FILE", required = true)]
+    pub authorization_details: Vec<PathBuf>,
+    /// A CloudTrail log file or a directory tree of them (`AWSLogs/...`,
+    /// `.json` or `.json.gz`); repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub cloudtrail: Vec<PathBuf>,
+    /// The decoded CSV of `aws iam get-credential-report`.
+    #[arg(long, value_name = "FILE")]
+    pub credential_report: Option<PathBuf>,
+    /// Where to write the snapshot (JSON).
+    #[arg(long, short, value_name = "SNAPSHOT.json")]
+    pub output: PathBuf,
+}
+
+fn window_days(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=3650).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number of days between 1 and 3650")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A snapshot written by `permgap import`.
+    #[arg(value_name = "SNAPSHOT.json")]
+    pub snapshot: PathBuf,
+    /// The end of the window (RFC 3339, e.g. 2026-11-01T00:00:00Z); default now.
+    #[arg(long, value_name = "RFC3339")]
+    pub as_of: Option<Timestamp>,
+    /// The window's length in days.
+    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
+    pub window: u32,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The end of the window; default the demo data's date, 2026-11-01T00:00:00Z.
+    #[arg(long, value_name = "RFC3339")]
+    pub as_of: Option<Timestamp>,
+    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
+    pub window: u32,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// The AWS catalog: `permgap catalog aws 's3:Get*'`.
+    Aws {
+        /// An action pattern (`s3:Get*`, `*:List*`, `*`); default `*`.
+        pattern: Option<String>,
+    },
+}

@@ -1,0 +1,289 @@
+//! The command line: argument parsing, wiring of the stages, exit codes.
+//! No analysis here.
+
+mod args;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::Timestamp;
+
+use crate::analysis::{self, AuditConfig, findings};
+use crate::catalog::aws;
+use crate::model::{Skipped, Snapshot};
+use crate::providers::InputFile;
+use crate::providers::aws::cloudtrail::{self, CloudTrailInput};
+use crate::providers::aws::credential_report::import_credential_report;
+use crate::providers::aws::import::import_authorization_details;
+use crate::report::table::TableOptions;
+use crate::report::{self, Report};
+pub use args::{Cli, ColorChoice, Command, Format};
+
+/// The exit codes, documented in the README. Chosen here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Complete result.
+    Ok = 0,
+    /// `check` found the gap over a threshold (later).
+    GateFailed = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+    /// Collection failed, or the result is partial.
+    Partial = 3,
+}
+
+/// An error and the exit code it maps to.
+struct Failure {
+    exit: Exit,
+    error: anyhow::Error,
+}
+
+fn usage(error: anyhow::Error) -> Failure {
+    Failure { exit: Exit::Usage, error }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        Failure { exit: Exit::Partial, error }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(f) => {
+            // A closed pipe (`permgap audit ... | head`) is not a failure.
+            if f.error.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {}", f.error);
+            for cause in f.error.chain().skip(1) {
+                let _ = writeln!(err, "  caused by: {cause}");
+            }
+            ExitCode::from(f.exit as u8)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<Exit, Failure> {
+    match &cli.command {
+        Command::Import(args::ImportCommand::Aws(a)) => import_aws(cli, a),
+        Command::Audit(a) => {
+            let snap = read_snapshot(&a.snapshot).map_err(usage)?;
+            let as_of = match &a.as_of {
+                Some(t) => *t,
+                None => Timestamp::now(),
+            };
+            audit_and_render(cli, &snap, as_of, a.window, a.format, a.output.as_deref())
+        }
+        Command::Demo(a) => {
+            let snap = demo_snapshot(cli)?;
+            let as_of = match &a.as_of {
+                Some(t) => *t,
+                None => crate::demo::DEMO_AS_OF.parse().map_err(|e| anyhow!("demo date: {e}"))?,
+            };
+            audit_and_render(cli, &snap, as_of, a.window, a.format, a.output.as_deref())
+        }
+        Command::Catalog(args::CatalogCommand::Aws { pattern }) => catalog_aws(pattern.as_deref()),
+        Command::Explain { id } => explain(id.as_deref()),
+    }
+}
+
+fn progress(cli: &Cli, len: usize, what: &str) -> ProgressBar {
+    if cli.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} files ({eta})") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
+    // Paths that do not exist are usage errors, caught before any work.
+    for p in a.authorization_details.iter().chain(&a.cloudtrail).chain(&a.credential_report) {
+        if !p.exists() {
+            return Err(usage(anyhow!("{} does not exist", p.display())));
+        }
+    }
+    let mut snap = Snapshot::new();
+    for f in &a.authorization_details {
+        if let Err(e) = import_authorization_details(&mut snap, &InputFile::Path(f.clone())) {
+            snap.coverage.skipped.push(Skipped { input: f.display().to_string(), reason: e.to_string() });
+        }
+    }
+    if let Some(f) = &a.credential_report {
+        if let Err(e) = import_credential_report(&mut snap, &InputFile::Path(f.clone())) {
+            snap.coverage.skipped.push(Skipped { input: f.display().to_string(), reason: e.to_string() });
+        }
+    }
+    let mut inputs = Vec::new();
+    for p in &a.cloudtrail {
+        let (files, skipped) = cloudtrail::list_files(p);
+        snap.coverage.skipped.extend(skipped);
+        if files.is_empty() {
+            snap.coverage.skipped.push(Skipped {
+                input: p.display().to_string(),
+                reason: "no CloudTrail log file (*.json, *.json.gz) found here".into(),
+            });
+        }
+        inputs.push(CloudTrailInput { label: p.display().to_string(), files });
+    }
+    read_cloudtrail(cli, &mut snap, &inputs);
+    snap.normalize();
+    write_json(&a.output, &snap)?;
+    if !cli.quiet {
+        eprintln!(
+            "wrote {}: {} identities, {} policies, {} usage records{}",
+            a.output.display(),
+            snap.identities.len(),
+            snap.policies.len(),
+            snap.usage.len(),
+            if snap.coverage.is_partial() {
+                format!("; PARTIAL: {} input(s) skipped (see `permgap audit`)", snap.coverage.skipped.len())
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if snap.coverage.is_partial() { Exit::Partial } else { Exit::Ok })
+}
+
+fn read_cloudtrail(cli: &Cli, snap: &mut Snapshot, inputs: &[CloudTrailInput]) {
+    let total = inputs.iter().map(|i| i.files.len()).sum();
+    if total == 0 {
+        return;
+    }
+    let pb = progress(cli, total, "CloudTrail");
+    cloudtrail::import_cloudtrail(snap, aws::catalog(), inputs, threads(), &|| pb.inc(1));
+    pb.finish_and_clear();
+}
+
+fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
+    let mut snap = Snapshot::new();
+    let gaad = crate::demo::authorization_details().context("the demo data is missing from this build")?;
+    import_authorization_details(&mut snap, &gaad)?;
+    if let Some(cr) = crate::demo::credential_report() {
+        import_credential_report(&mut snap, &cr)?;
+    }
+    let inputs = [CloudTrailInput { label: "demo/aws/cloudtrail".into(), files: crate::demo::cloudtrail() }];
+    read_cloudtrail(cli, &mut snap, &inputs);
+    snap.normalize();
+    Ok(snap)
+}
+
+fn read_snapshot(path: &Path) -> Result<Snapshot> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read snapshot {}", path.display()))?;
+    let snap: Snapshot = serde_json::from_slice(&bytes).with_context(|| {
+        format!("{} is not a permgap snapshot (write one with `permgap import aws ... --output FILE`)", path.display())
+    })?;
+    if snap.schema_version != crate::model::SNAPSHOT_SCHEMA_VERSION {
+        bail!(
+            "{} has snapshot schema version {}, this permgap reads version {}: re-import it",
+            path.display(),
+            snap.schema_version,
+            crate::model::SNAPSHOT_SCHEMA_VERSION
+        );
+    }
+    Ok(snap)
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer(&mut w, value).with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn color(cli: &Cli, to_terminal: bool) -> bool {
+    match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn audit_and_render(
+    cli: &Cli,
+    snap: &Snapshot,
+    as_of: Timestamp,
+    window: u32,
+    format: Format,
+    output: Option<&Path>,
+) -> Result<Exit, Failure> {
+    let cat = aws::catalog();
+    let cfg = AuditConfig { as_of, window_days: window };
+    let audit = analysis::audit(snap, cat, &cfg);
+    let report = Report::build(&audit, cat);
+    let exit = if report.partial { Exit::Partial } else { Exit::Ok };
+    let (mut sink, to_terminal): (Box<dyn Write>, bool) = match output {
+        Some(p) => (
+            Box::new(std::io::BufWriter::new(
+                std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+            )),
+            false,
+        ),
+        None => (Box::new(std::io::BufWriter::new(std::io::stdout().lock())), std::io::stdout().is_terminal()),
+    };
+    match format {
+        Format::Json => report::json::render(&report, &mut sink),
+        Format::Table => report::table::render(&report, TableOptions { color: color(cli, to_terminal), width: 100 }, &mut sink),
+    }
+    .and_then(|()| sink.flush())
+    .context("cannot write the report")?;
+    Ok(exit)
+}
+
+fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {
+    let cat = aws::catalog();
+    let pattern = pattern.unwrap_or("*");
+    if pattern != "*" && !pattern.contains(':') {
+        return Err(usage(anyhow!("{pattern:?} is not an action pattern: write SERVICE:ACTION, e.g. s3:Get* or *:List*")));
+    }
+    let set = cat.matching(pattern);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut write = || -> std::io::Result<()> {
+        for i in set.ones() {
+            writeln!(out, "{}\t{}", cat.qualified(i), cat.perms[i].level.label())?;
+        }
+        out.flush()
+    };
+    write().context("cannot write the list")?;
+    eprintln!("{} of {} actions match {pattern} ({})", set.count_ones(..), cat.len(), cat.source);
+    Ok(Exit::Ok)
+}
+
+fn explain(id: Option<&str>) -> Result<Exit, Failure> {
+    let mut out = std::io::stdout().lock();
+    let text = match id {
+        None => findings::REGISTRY
+            .iter()
+            .map(|k| format!("{:32} {:7} {}\n", k.id, k.severity.label(), k.title))
+            .collect::<String>(),
+        Some(id) => match findings::by_id(id) {
+            Some(k) => k.doc(),
+            None => {
+                return Err(usage(anyhow!(
+                    "unknown finding ID {id:?}; `permgap explain` lists them"
+                )));
+            }
+        },
+    };
+    out.write_all(text.as_bytes()).context("cannot write")?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,47 @@
+//! The built-in demo organisation: AWS exports embedded in the binary
+//! (`fixtures/demo/aws`, made by `scripts/gen_aws_data.py demo`).
+
+use include_dir::{Dir, include_dir};
+
+use crate::providers::InputFile;
+
+static DEMO_AWS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/aws");
+
+/// The audit time of the demo's data.
+pub const DEMO_AS_OF: &str = "2026-11-01T00:00:00Z";
+
+fn embedded(path: &str) -> Option<InputFile> {
+    DEMO_AWS.get_file(path).map(|f| InputFile::Embedded {
+        name: format!("demo/aws/{path}"),
+        bytes: f.contents(),
+    })
+}
+
+pub fn authorization_details() -> Option<InputFile> {
+    embedded("authorization-details.json")
+}
+
+pub fn credential_report() -> Option<InputFile> {
+    embedded("credential-report.csv")
+}
+
+/// The demo's CloudTrail files, in path order.
+pub fn cloudtrail() -> Vec<InputFile> {
+    let mut out = Vec::new();
+    fn walk(d: &'static Dir<'static>, out: &mut Vec<InputFile>) {
+        for f in d.files() {
+            let p = f.path().to_string_lossy();
+            if p.ends_with(".json.gz") || p.ends_with(".json") {
+                out.push(InputFile::Embedded { name: format!("demo/aws/{p}"), bytes: f.contents() });
+            }
+        }
+        for sub in d.dirs() {
+            walk(sub, out);
+        }
+    }
+    if let Some(ct) = DEMO_AWS.get_dir("cloudtrail") {
+        walk(ct, &mut out);
+    }
+    out.sort_by_key(InputFile::display);
+    out
+}

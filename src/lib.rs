@@ -1,0 +1,12 @@
+//! permgap: the cloud permissions gap (granted − used), per identity.
+//!
+//! Pipeline: `providers` (import or collect) → `model::Snapshot` →
+//! `analysis::audit` → `report::Report` → renderers. See ARCHITECTURE.md.
+
+pub mod analysis;
+pub mod catalog;
+pub mod cli;
+pub mod demo;
+pub mod model;
+pub mod providers;
+pub mod report;

@@ -1,0 +1,251 @@
+//! The normalized, cloud-agnostic snapshot: what a collector or importer
+//! found, before any analysis. Serialized as versioned JSON so an audit can be
+//! saved and re-analysed offline (`permgap import` writes it, `permgap audit`
+//! reads it). Nothing here knows whether it came from files or a live API.
+
+mod coverage;
+
+pub use coverage::{Coverage, Skipped, SourceCoverage, SourceKind, Warning};
+
+use jiff::Timestamp;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Cloud;
+
+/// Version of the snapshot format; bumped on any incompatible change.
+pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    /// Authorization systems: AWS accounts, Azure subscriptions, GCP projects.
+    pub systems: Vec<System>,
+    /// Users, groups and workload identities, sorted by `id`.
+    pub identities: Vec<Identity>,
+    /// Policy documents referenced by grants, sorted by `id`.
+    pub policies: Vec<Policy>,
+    /// Observed use, aggregated per (identity, permission, source).
+    pub usage: Vec<UsageRecord>,
+    /// Evidence that an identity was active, beyond permission use
+    /// (sign-ins, access-key use, denied attempts, "role last used").
+    pub activity: Vec<Activity>,
+    /// Credentials: console passwords and access keys, never their secrets.
+    pub credentials: Vec<Credential>,
+    pub coverage: Coverage,
+}
+
+impl Snapshot {
+    pub fn new() -> Self {
+        Snapshot {
+            schema_version: SNAPSHOT_SCHEMA_VERSION,
+            systems: Vec::new(),
+            identities: Vec::new(),
+            policies: Vec::new(),
+            usage: Vec::new(),
+            activity: Vec::new(),
+            credentials: Vec::new(),
+            coverage: Coverage::default(),
+        }
+    }
+
+    /// Puts every list in its canonical order, so the same input always
+    /// serializes to the same bytes.
+    pub fn normalize(&mut self) {
+        self.systems.sort_by(|a, b| (a.cloud, &a.id).cmp(&(b.cloud, &b.id)));
+        self.systems.dedup_by(|a, b| a.cloud == b.cloud && a.id == b.id);
+        self.identities.sort_by(|a, b| a.id.cmp(&b.id));
+        self.policies.sort_by(|a, b| a.id.cmp(&b.id));
+        self.policies.dedup_by(|a, b| a.id == b.id);
+        self.usage.sort_by(|a, b| {
+            (&a.identity, &a.permission, a.source).cmp(&(&b.identity, &b.permission, b.source))
+        });
+        self.activity
+            .sort_by(|a, b| (&a.identity, a.kind, a.last_seen).cmp(&(&b.identity, b.kind, b.last_seen)));
+        self.credentials
+            .sort_by(|a, b| (&a.identity, &a.kind).cmp(&(&b.identity, &b.kind)));
+        self.coverage.normalize();
+    }
+
+    pub fn identity(&self, id: &str) -> Option<&Identity> {
+        self.identities
+            .binary_search_by(|i| i.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.identities[i])
+    }
+
+    pub fn policy(&self, id: &str) -> Option<&Policy> {
+        self.policies
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.policies[i])
+    }
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An authorization system: the unit that grants are scoped to and that
+/// summaries are made for.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct System {
+    pub cloud: Cloud,
+    /// AWS account ID, Azure subscription ID, GCP project ID.
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityKind {
+    /// A person's account: AWS IAM user with a console password, Azure user.
+    User,
+    /// A group: holds grants for its members, never acts itself.
+    Group,
+    /// AWS IAM role (assumed by people or services).
+    Role,
+    /// A non-human user: AWS IAM user with access keys and no console password.
+    WorkloadUser,
+    /// Azure service principal or managed identity, GCP service account.
+    ServicePrincipal,
+}
+
+impl IdentityKind {
+    /// Groups hold grants but never act, so they are not audited themselves.
+    pub fn acts(self) -> bool {
+        self != IdentityKind::Group
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::Role => "role",
+            Self::WorkloadUser => "workload-user",
+            Self::ServicePrincipal => "service-principal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Identity {
+    /// Globally unique: the ARN in AWS.
+    pub id: String,
+    pub cloud: Cloud,
+    /// The authorization system (AWS account ID) it lives in.
+    pub system: String,
+    pub name: String,
+    pub kind: IdentityKind,
+    pub created: Option<Timestamp>,
+    /// The person behind it, where known (email, federated subject).
+    pub human: Option<String>,
+    /// Groups it belongs to (their `id`s).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_of: Vec<String>,
+    /// Policies attached to it directly. Group grants are found through
+    /// `member_of`, so a group's change reaches every member.
+    pub grants: Vec<Grant>,
+    /// A permissions boundary (AWS): caps what `grants` can allow.
+    pub boundary: Option<String>,
+    /// Who may assume it (AWS roles: principals of the trust policy).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_by: Vec<String>,
+    /// Managed by the cloud provider (AWS service-linked roles): reported,
+    /// but not proposed for change.
+    #[serde(default)]
+    pub provider_managed: bool,
+}
+
+/// A policy bound to an identity at a scope.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Grant {
+    /// The policy's `id` in [`Snapshot::policies`].
+    pub policy: String,
+    /// Scope of the grant: the AWS account for identity policies.
+    pub scope: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    /// Managed by the cloud provider (AWS-managed policy).
+    ProviderManaged,
+    /// Managed by the customer and attachable to many identities.
+    CustomerManaged,
+    /// Embedded in one identity.
+    Inline,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Policy {
+    /// AWS: the policy ARN for managed policies; `<identity ARN>#inline/<name>`
+    /// for inline ones.
+    pub id: String,
+    pub cloud: Cloud,
+    pub name: String,
+    pub kind: PolicyKind,
+    /// The effective document (AWS: the default version), as given: a JSON
+    /// object, or a string (AWS's raw API returns documents URL-encoded).
+    pub document: serde_json::Value,
+    /// The file or API it was read from, for error messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+/// Where usage or activity evidence came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceSource {
+    AwsCloudtrail,
+    AwsCredentialReport,
+    AwsAuthorizationDetails,
+}
+
+/// Observed use of one permission by one identity, aggregated.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UsageRecord {
+    pub identity: String,
+    /// `service:Action` in the catalog's casing.
+    pub permission: String,
+    pub source: EvidenceSource,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActivityKind {
+    /// Any API call or sign-in recorded for the identity, successful or not.
+    ApiCall,
+    /// A denied attempt (shows the identity is alive, not that it needs the permission).
+    DeniedAttempt,
+    ConsoleSignIn,
+    AccessKeyUse,
+    /// AWS `RoleLastUsed` from the authorization details.
+    RoleLastUsed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Activity {
+    pub identity: String,
+    pub kind: ActivityKind,
+    pub source: EvidenceSource,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Timestamp,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Credential {
+    pub identity: String,
+    /// `password`, `access-key-1`, `access-key-2`.
+    pub kind: String,
+    pub active: bool,
+    /// Created, or last rotated (access keys), or last changed (passwords).
+    pub since: Option<Timestamp>,
+    pub last_used: Option<Timestamp>,
+}

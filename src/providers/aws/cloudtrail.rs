@@ -1,0 +1,700 @@
+//! CloudTrail log files to usage: which identity called which IAM action,
+//! when, how often.
+//!
+//! Record shape: CloudTrail User Guide, "CloudTrail record contents" and
+//! "CloudTrail userIdentity element". Files are `{"Records":[...]}`, plain or
+//! gzipped, in the `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/`
+//! layout; digest and insight files beside them are not logs and are passed
+//! over.
+//!
+//! Rules, each tested:
+//! - the event's IAM action comes from [`EventMapper`] (event source to IAM
+//!   prefix, API version suffixes, documented exceptions);
+//! - an `AssumedRole` session counts for its role
+//!   (`sessionContext.sessionIssuer.arn`), a federated user for its IAM user;
+//! - an event with an access-denied `errorCode` is an attempt, not use (it
+//!   still shows the identity is alive); other errors count as use, since
+//!   the call passed authorization;
+//! - events by AWS services (`userIdentity.type` `AWSService`) and by the
+//!   root user are nobody's use; events by identities of accounts that were
+//!   not imported are counted apart; events by an identity of an imported
+//!   account that is missing from its authorization details are skipped and
+//!   named (the result is partial).
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::arn_account;
+use crate::catalog::Catalog;
+use crate::model::{Activity, ActivityKind, EvidenceSource, Skipped, Snapshot, SourceCoverage, SourceKind, UsageRecord};
+use crate::providers::InputFile;
+
+const EVENT_SOURCES_TSV: &str = include_str!("../../catalog/aws/event_sources.tsv");
+const EVENT_NAMES_TSV: &str = include_str!("../../catalog/aws/event_names.tsv");
+const NO_ACTION_TSV: &str = include_str!("../../catalog/aws/no_action_events.tsv");
+
+fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::trim).collect())
+}
+
+/// What an event is, in terms of IAM actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mapped {
+    /// The catalog indices of the actions it exercised (usually one).
+    Actions(Vec<usize>),
+    /// Recorded, but authorized by no IAM action (`signin:ConsoleLogin`).
+    NoAction,
+    /// Not in the catalog: the catalog is older than the event, or the
+    /// mapping lacks an exception.
+    Unknown,
+}
+
+/// Maps `(eventSource, eventName)` to IAM actions.
+pub struct EventMapper<'c> {
+    cat: &'c Catalog,
+    /// eventSource host -> IAM prefix, where the default rule fails.
+    sources: HashMap<String, String>,
+    /// (prefix, eventName) -> actions, where the name is not the action's.
+    names: HashMap<(String, String), Vec<usize>>,
+    /// (prefix or source host, eventName) recorded without an IAM action.
+    no_action: BTreeSet<(String, String)>,
+}
+
+impl<'c> EventMapper<'c> {
+    pub fn new(cat: &'c Catalog) -> Self {
+        let sources = rows(EVENT_SOURCES_TSV)
+            .filter(|r| r.len() >= 2)
+            .map(|r| (r[0].to_string(), r[1].to_string()))
+            .collect();
+        let names = rows(EVENT_NAMES_TSV)
+            .filter(|r| r.len() >= 3)
+            .map(|r| {
+                let acts = r[2]
+                    .split(',')
+                    .filter_map(|a| cat.lookup(&format!("{}:{}", r[0], a.trim())))
+                    .collect();
+                ((r[0].to_string(), r[1].to_string()), acts)
+            })
+            .collect();
+        let no_action = rows(NO_ACTION_TSV)
+            .filter(|r| r.len() >= 2)
+            .map(|r| (r[0].to_string(), r[1].to_string()))
+            .collect();
+        EventMapper { cat, sources, names, no_action }
+    }
+
+    /// The IAM prefix of an event source: the table's exception, else the
+    /// host's first label when the catalog has such a service.
+    pub fn prefix<'s>(&'s self, event_source: &'s str) -> Option<&'s str> {
+        if let Some(p) = self.sources.get(event_source) {
+            return Some(p);
+        }
+        let host = event_source.strip_suffix(".amazonaws.com").unwrap_or(event_source);
+        self.cat.has_service(host).then_some(host)
+    }
+
+    pub fn map(&self, event_source: &str, event_name: &str) -> Mapped {
+        let host = event_source.strip_suffix(".amazonaws.com").unwrap_or(event_source);
+        let prefix = self.prefix(event_source);
+        let key_prefix = prefix.unwrap_or(host);
+        if self.no_action.contains(&(key_prefix.to_string(), event_name.to_string()))
+            || self.no_action.contains(&(event_source.to_string(), event_name.to_string()))
+        {
+            return Mapped::NoAction;
+        }
+        let Some(prefix) = prefix else {
+            return Mapped::Unknown;
+        };
+        let base = strip_version_suffix(event_name);
+        for name in [event_name, base] {
+            if let Some(acts) = self.names.get(&(prefix.to_string(), name.to_string())) {
+                return Mapped::Actions(acts.clone());
+            }
+        }
+        for name in [event_name, base] {
+            if let Some(i) = self.cat.lookup(&format!("{prefix}:{name}")) {
+                return Mapped::Actions(vec![i]);
+            }
+        }
+        Mapped::Unknown
+    }
+}
+
+/// Strips an API-version suffix from an event name: `ListFunctions20150331`,
+/// `GetFunction20150331v2`, `CreateInvalidation2014_01_31` (Lambda and
+/// CloudFront log these). The pattern is
+/// `^(.+?)(\d{8}(v\d+)?|\d{4}_\d{2}_\d{2})$`.
+pub fn strip_version_suffix(name: &str) -> &str {
+    let b = name.as_bytes();
+    let digits_at = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    // dddd_dd_dd
+    if b.len() > 10 {
+        let t = &b[b.len() - 10..];
+        if digits_at(&t[0..4]) && t[4] == b'_' && digits_at(&t[5..7]) && t[7] == b'_' && digits_at(&t[8..10]) {
+            return &name[..name.len() - 10];
+        }
+    }
+    // dddddddd or ddddddddv\d+
+    let mut end = b.len();
+    let trailing = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    if trailing > 0 && trailing < end && b[end - trailing - 1] == b'v' {
+        end -= trailing + 1;
+    }
+    if end > 8 && digits_at(&b[end - 8..end]) {
+        return &name[..end - 8];
+    }
+    name
+}
+
+/// Error codes that mean the caller was not authorized: the call is an
+/// attempt, not use. (`AccessDenied`, `AccessDeniedException`,
+/// `Client.UnauthorizedOperation`, `UnauthorizedOperation`, ...)
+pub fn is_access_denied(code: &str) -> bool {
+    code.contains("AccessDenied") || code.contains("UnauthorizedOperation") || code.contains("UnauthorizedAccess")
+}
+
+#[derive(Deserialize)]
+struct LogFile<'a> {
+    #[serde(rename = "Records", borrow)]
+    records: Vec<Record<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record<'a> {
+    #[serde(borrow)]
+    event_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_source: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    user_identity: Option<UserIdentity<'a>>,
+    #[serde(borrow)]
+    error_code: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    event_category: Option<Cow<'a, str>>,
+    management_event: Option<bool>,
+    #[serde(borrow)]
+    event_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    recipient_account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    response_elements: Option<ResponseElements<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ResponseElements<'a> {
+    #[serde(rename = "ConsoleLogin", borrow)]
+    console_login: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserIdentity<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    arn: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    user_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    session_context: Option<SessionContext<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionContext<'a> {
+    #[serde(borrow)]
+    session_issuer: Option<SessionIssuer<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionIssuer<'a> {
+    #[serde(borrow)]
+    arn: Option<Cow<'a, str>>,
+}
+
+/// Who an event is attributed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Identity(u32),
+    AwsService,
+    Root,
+    /// An identity of an account that was not imported, or a principal known
+    /// only by its account.
+    OtherAccount,
+    /// A SAML, web-identity or Identity Center user outside IAM.
+    External,
+    /// An identity of an imported account that its authorization details lack.
+    Unknown(String),
+}
+
+/// Resolves CloudTrail principals to the snapshot's identities.
+pub struct Resolver {
+    by_arn: HashMap<String, u32>,
+    /// (account, kind "user"/"role", name) -> identity.
+    by_name: HashMap<(String, &'static str, String), u32>,
+    accounts: BTreeSet<String>,
+    ids: Vec<String>,
+}
+
+impl Resolver {
+    pub fn new(snap: &Snapshot) -> Self {
+        let mut r = Resolver {
+            by_arn: HashMap::new(),
+            by_name: HashMap::new(),
+            accounts: snap.systems.iter().map(|s| s.id.clone()).collect(),
+            ids: Vec::new(),
+        };
+        for id in snap.identities.iter().filter(|i| i.kind.acts()) {
+            let n = r.ids.len() as u32;
+            r.ids.push(id.id.clone());
+            r.by_arn.insert(id.id.clone(), n);
+            let kind = if id.id.contains(":role/") { "role" } else { "user" };
+            r.by_name.insert((id.system.clone(), kind, id.name.clone()), n);
+        }
+        r
+    }
+
+    pub fn id(&self, n: u32) -> &str {
+        &self.ids[n as usize]
+    }
+
+    fn lookup(&self, arn: &str, kind: &'static str, name: Option<&str>) -> Principal {
+        if let Some(&n) = self.by_arn.get(arn) {
+            return Principal::Identity(n);
+        }
+        let account = arn_account(arn).unwrap_or("");
+        // ARNs in events may omit the path that the identity's ARN has.
+        let name = name.map(str::to_string).unwrap_or_else(|| arn.rsplit('/').next().unwrap_or("").to_string());
+        if let Some(&n) = self.by_name.get(&(account.to_string(), kind, name)) {
+            return Principal::Identity(n);
+        }
+        if self.accounts.contains(account) {
+            Principal::Unknown(arn.to_string())
+        } else {
+            Principal::OtherAccount
+        }
+    }
+
+    fn resolve(&self, ui: &UserIdentity<'_>) -> Principal {
+        let kind = ui.kind.as_deref().unwrap_or("");
+        let arn = ui.arn.as_deref().unwrap_or("");
+        let issuer = ui
+            .session_context
+            .as_ref()
+            .and_then(|s| s.session_issuer.as_ref())
+            .and_then(|i| i.arn.as_deref());
+        match kind {
+            "AWSService" => Principal::AwsService,
+            "Root" => Principal::Root,
+            "IAMUser" => self.lookup(arn, "user", ui.user_name.as_deref()),
+            "AssumedRole" => match issuer {
+                Some(role) => self.lookup(role, "role", None),
+                // arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION
+                None => {
+                    let mut parts = arn.splitn(3, '/');
+                    let (_, name) = (parts.next(), parts.next());
+                    match (arn_account(arn), name) {
+                        (Some(acct), Some(name)) => {
+                            self.lookup(&format!("arn:aws:iam::{acct}:role/{name}"), "role", Some(name))
+                        }
+                        _ => Principal::External,
+                    }
+                }
+            },
+            "FederatedUser" => match issuer {
+                Some(user) => self.lookup(user, "user", None),
+                None => Principal::External,
+            },
+            "AWSAccount" => {
+                if ui.account_id.as_deref().is_some_and(|a| self.accounts.contains(a)) {
+                    Principal::External
+                } else {
+                    Principal::OtherAccount
+                }
+            }
+            _ => Principal::External,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Agg {
+    first: i64,
+    last: i64,
+    count: u64,
+}
+
+impl Agg {
+    fn new(t: i64) -> Self {
+        Agg { first: t, last: t, count: 1 }
+    }
+    fn add(&mut self, t: i64) {
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+        self.count += 1;
+    }
+    fn merge(&mut self, o: &Agg) {
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.count += o.count;
+    }
+}
+
+/// Per-account tallies of one input.
+#[derive(Default)]
+struct AccountStats {
+    records: BTreeMap<&'static str, u64>,
+    first: Option<i64>,
+    last: Option<i64>,
+    data_services: BTreeSet<String>,
+    management: bool,
+}
+
+impl AccountStats {
+    fn merge(&mut self, o: AccountStats) {
+        for (k, v) in o.records {
+            *self.records.entry(k).or_default() += v;
+        }
+        self.first = opt(self.first, o.first, i64::min);
+        self.last = opt(self.last, o.last, i64::max);
+        self.data_services.extend(o.data_services);
+        self.management |= o.management;
+    }
+}
+
+fn opt(a: Option<i64>, b: Option<i64>, f: fn(i64, i64) -> i64) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(f(x, y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// What one worker aggregated.
+#[derive(Default)]
+struct Partial {
+    usage: HashMap<(u32, u32), Agg>,
+    activity: HashMap<(u32, ActivityKind), Agg>,
+    accounts: HashMap<String, AccountStats>,
+    /// Unknown principal ARN -> (events, first file by name).
+    unknown_principals: HashMap<String, (u64, String)>,
+    /// (eventSource, eventName) -> events, for events with no catalog action.
+    unknown_events: HashMap<(String, String), u64>,
+    skipped: Vec<Skipped>,
+    files_read: u64,
+}
+
+impl Partial {
+    fn merge(&mut self, o: Partial) {
+        for (k, v) in o.usage {
+            self.usage.entry(k).and_modify(|a| a.merge(&v)).or_insert(v);
+        }
+        for (k, v) in o.activity {
+            self.activity.entry(k).and_modify(|a| a.merge(&v)).or_insert(v);
+        }
+        for (k, v) in o.accounts {
+            self.accounts.entry(k).or_default().merge(v);
+        }
+        for (k, (n, f)) in o.unknown_principals {
+            let e = self.unknown_principals.entry(k).or_insert((0, f.clone()));
+            e.0 += n;
+            if f < e.1 {
+                e.1 = f;
+            }
+        }
+        for (k, v) in o.unknown_events {
+            *self.unknown_events.entry(k).or_default() += v;
+        }
+        self.skipped.extend(o.skipped);
+        self.files_read += o.files_read;
+    }
+}
+
+/// The account a file belongs to, from its `AWSLogs/<account>/` path.
+fn path_account(name: &str) -> Option<String> {
+    let mut it = name.split(['/', '\\']);
+    it.by_ref().find(|s| *s == "AWSLogs")?;
+    it.next().filter(|a| a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit())).map(str::to_string)
+}
+
+/// Decompresses (when gzipped) and parses one file into `part`.
+fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, part: &mut Partial) {
+    let name = file.display();
+    let skip = |part: &mut Partial, reason: String| {
+        part.skipped.push(Skipped { input: name.clone(), reason });
+    };
+    let raw = match file.read() {
+        Ok(b) => b,
+        Err(e) => return skip(part, format!("cannot read: {e}")),
+    };
+    let text: Cow<'_, [u8]> = if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(raw.len() * 8);
+        if let Err(e) = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out) {
+            return skip(part, format!("corrupt or truncated gzip ({e}); the file was not counted"));
+        }
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(&raw[..])
+    };
+    let log: LogFile<'_> = match serde_json::from_slice(&text) {
+        Ok(l) => l,
+        Err(e) => {
+            return skip(part, format!("not a CloudTrail log file ({e}): expected {{\"Records\":[...]}}"));
+        }
+    };
+    part.files_read += 1;
+    let file_account = path_account(&name);
+    for rec in &log.records {
+        let account = rec
+            .recipient_account_id
+            .as_deref()
+            .map(str::to_string)
+            .or_else(|| file_account.clone())
+            .unwrap_or_default();
+        let stats = part.accounts.entry(account).or_default();
+        let mut tally = |k: &'static str| *stats.records.entry(k).or_default() += 1;
+        let (Some(time), Some(source), Some(event)) = (&rec.event_time, &rec.event_source, &rec.event_name) else {
+            tally("malformed");
+            continue;
+        };
+        let Ok(t) = time.parse::<Timestamp>() else {
+            tally("malformed");
+            continue;
+        };
+        let t = t.as_second();
+        stats.first = opt(stats.first, Some(t), i64::min);
+        stats.last = opt(stats.last, Some(t), i64::max);
+        let data = rec.event_category.as_deref() == Some("Data") || rec.management_event == Some(false);
+        if data {
+            if let Some(p) = mapper.prefix(source) {
+                stats.data_services.insert(p.to_string());
+            }
+        } else {
+            stats.management = true;
+        }
+        let principal = match &rec.user_identity {
+            Some(ui) => resolver.resolve(ui),
+            None => Principal::External,
+        };
+        let who = match principal {
+            Principal::Identity(n) => n,
+            Principal::AwsService => {
+                tally("aws-service");
+                continue;
+            }
+            Principal::Root => {
+                tally("root");
+                continue;
+            }
+            Principal::OtherAccount => {
+                tally("other-account");
+                continue;
+            }
+            Principal::External => {
+                tally("external-principal");
+                continue;
+            }
+            Principal::Unknown(arn) => {
+                tally("unknown-principal");
+                let e = part.unknown_principals.entry(arn).or_insert((0, name.clone()));
+                e.0 += 1;
+                continue;
+            }
+        };
+        let signin = rec.event_type.as_deref() == Some("AwsConsoleSignIn");
+        let failed_signin = signin
+            && rec
+                .response_elements
+                .as_ref()
+                .and_then(|r| r.console_login.as_deref())
+                .is_some_and(|s| s != "Success");
+        let denied = failed_signin || rec.error_code.as_deref().is_some_and(is_access_denied);
+        let kind = if denied {
+            ActivityKind::DeniedAttempt
+        } else if signin {
+            ActivityKind::ConsoleSignIn
+        } else {
+            ActivityKind::ApiCall
+        };
+        part.activity.entry((who, kind)).and_modify(|a| a.add(t)).or_insert(Agg::new(t));
+        if denied {
+            tally("denied");
+            continue;
+        }
+        match mapper.map(source, event) {
+            Mapped::Actions(acts) => {
+                tally("used");
+                for a in acts {
+                    part.usage.entry((who, a as u32)).and_modify(|x| x.add(t)).or_insert(Agg::new(t));
+                }
+            }
+            Mapped::NoAction => tally("no-iam-action"),
+            Mapped::Unknown => {
+                tally("unknown-action");
+                *part
+                    .unknown_events
+                    .entry((source.to_string(), event.to_string()))
+                    .or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Lists the log files under `path` (a file, or a directory walked in path
+/// order), passing over digest and insight files. Unreadable directory
+/// entries are returned as skipped.
+pub fn list_files(path: &Path) -> (Vec<InputFile>, Vec<Skipped>) {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    if path.is_file() {
+        files.push(InputFile::Path(path.to_path_buf()));
+        return (files, skipped);
+    }
+    for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let p = e.path();
+                let s = p.to_string_lossy();
+                if s.contains("CloudTrail-Digest") || s.contains("CloudTrail-Insight") {
+                    continue;
+                }
+                if s.ends_with(".json") || s.ends_with(".json.gz") {
+                    files.push(InputFile::Path(p.to_path_buf()));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => skipped.push(Skipped {
+                input: e.path().map_or_else(|| path.display().to_string(), |p| p.display().to_string()),
+                reason: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    (files, skipped)
+}
+
+/// One `--cloudtrail` argument: its label and its files.
+pub struct CloudTrailInput {
+    pub label: String,
+    pub files: Vec<InputFile>,
+}
+
+/// Reads CloudTrail inputs on all cores into `snap`'s usage, activity and
+/// coverage. `on_file` is called after each file (progress).
+pub fn import_cloudtrail(
+    snap: &mut Snapshot,
+    cat: &Catalog,
+    inputs: &[CloudTrailInput],
+    threads: usize,
+    on_file: &(dyn Fn() + Sync),
+) {
+    let mapper = EventMapper::new(cat);
+    let resolver = Resolver::new(snap);
+    for input in inputs {
+        let next = AtomicUsize::new(0);
+        let total = Mutex::new(Partial::default());
+        std::thread::scope(|s| {
+            for _ in 0..threads.max(1) {
+                s.spawn(|| {
+                    let mut part = Partial::default();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(f) = input.files.get(i) else { break };
+                        read_file(f, &mapper, &resolver, &mut part);
+                        on_file();
+                    }
+                    if let Ok(mut t) = total.lock() {
+                        t.merge(part);
+                    }
+                });
+            }
+        });
+        let part = total.into_inner().unwrap_or_else(|e| e.into_inner());
+        fold_into(snap, cat, &resolver, input, part);
+    }
+    snap.normalize();
+}
+
+fn ts(secs: i64) -> Timestamp {
+    Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn fold_into(snap: &mut Snapshot, cat: &Catalog, resolver: &Resolver, input: &CloudTrailInput, part: Partial) {
+    for ((who, action), a) in part.usage {
+        snap.usage.push(UsageRecord {
+            identity: resolver.id(who).to_string(),
+            permission: cat.qualified(action as usize),
+            source: EvidenceSource::AwsCloudtrail,
+            first_seen: ts(a.first),
+            last_seen: ts(a.last),
+            count: a.count,
+        });
+    }
+    for ((who, kind), a) in part.activity {
+        snap.activity.push(Activity {
+            identity: resolver.id(who).to_string(),
+            kind,
+            source: EvidenceSource::AwsCloudtrail,
+            first_seen: Some(ts(a.first)),
+            last_seen: ts(a.last),
+            count: a.count,
+        });
+    }
+    let files_skipped = part.skipped.len() as u64;
+    snap.coverage.skipped.extend(part.skipped);
+    for (arn, (n, file)) in part.unknown_principals {
+        snap.coverage.skipped.push(Skipped {
+            input: format!("{file}: events of {arn}"),
+            reason: format!(
+                "{n} event(s) by an identity that is not in the authorization details (deleted since, or \
+                 missing from the export); they are not counted: import the matching authorization details"
+            ),
+        });
+    }
+    let mut unknown: Vec<_> = part.unknown_events.into_iter().collect();
+    unknown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for ((src, name), n) in unknown {
+        snap.coverage.warnings.push(crate::model::Warning {
+            input: input.label.clone(),
+            message: format!("{n} event(s) {src} {name} map to no action of the catalog; not counted as use"),
+        });
+    }
+    if part.accounts.is_empty() {
+        let mut cov = SourceCoverage::new(SourceKind::AwsCloudtrailFiles, &input.label);
+        cov.files_read = part.files_read;
+        cov.files_skipped = files_skipped;
+        snap.coverage.sources.push(cov);
+    }
+    let mut accounts: Vec<_> = part.accounts.into_iter().collect();
+    accounts.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (account, st)) in accounts.into_iter().enumerate() {
+        let mut cov = SourceCoverage::new(SourceKind::AwsCloudtrailFiles, &input.label);
+        cov.system = (!account.is_empty()).then_some(account);
+        // File counts belong to the input; they are given once, on its first account.
+        if i == 0 {
+            cov.files_read = part.files_read;
+            cov.files_skipped = files_skipped;
+        }
+        cov.records_read = st.records.values().sum();
+        cov.records = st.records.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        cov.first_event = st.first.map(ts);
+        cov.last_event = st.last.map(ts);
+        cov.data_event_services = st.data_services.into_iter().collect();
+        cov.management_events = st.management;
+        snap.coverage.sources.push(cov);
+    }
+}

@@ -1,0 +1,28 @@
+//! Providers turn a cloud's data into a [`crate::model::Snapshot`]: `import`
+//! reads the files the cloud's own CLI exports; `live` (later) calls its APIs.
+
+pub mod aws;
+
+/// One input file: on disk, or embedded in the binary (the demo).
+#[derive(Debug, Clone)]
+pub enum InputFile {
+    Path(std::path::PathBuf),
+    Embedded { name: String, bytes: &'static [u8] },
+}
+
+impl InputFile {
+    /// The name shown in reports: the path as given, or the embedded name.
+    pub fn display(&self) -> String {
+        match self {
+            InputFile::Path(p) => p.display().to_string(),
+            InputFile::Embedded { name, .. } => name.clone(),
+        }
+    }
+
+    pub fn read(&self) -> std::io::Result<std::borrow::Cow<'static, [u8]>> {
+        match self {
+            InputFile::Path(p) => std::fs::read(p).map(std::borrow::Cow::Owned),
+            InputFile::Embedded { bytes, .. } => Ok(std::borrow::Cow::Borrowed(bytes)),
+        }
+    }
+}

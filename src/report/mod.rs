@@ -1,0 +1,252 @@
+//! One report model, many renderers. [`Report`] is the public JSON contract
+//! (versioned, documented by `schema/report.schema.json`, generated from
+//! these structs); it is built once from an [`Audit`], and every format is a
+//! function of it that writes to a `Write`. Renderers never recompute.
+
+pub mod json;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::analysis::findings::Severity;
+use crate::analysis::pci::PciLevel;
+use crate::analysis::{Audit, permission_names};
+use crate::catalog::{Catalog, Cloud};
+use crate::model::{Coverage, IdentityKind, PolicyKind};
+
+/// Version of the report format. Additive changes keep it; a removal or a
+/// change of meaning bumps it.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// The end of the window (RFC 3339).
+    pub as_of: Timestamp,
+    pub window_days: u32,
+    pub window_start: Timestamp,
+    /// True when some input was skipped: the exit code is then 3.
+    pub partial: bool,
+    pub catalog: CatalogInfo,
+    /// One summary per authorization system (AWS account).
+    pub systems: Vec<SystemReport>,
+    /// Acting identities (users and roles; groups hold grants but never act),
+    /// sorted by system then `id`.
+    pub identities: Vec<IdentityReport>,
+    pub coverage: Coverage,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CatalogInfo {
+    pub cloud: Cloud,
+    pub source: String,
+    pub permissions: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SystemReport {
+    pub cloud: Cloud,
+    pub id: String,
+    pub identities: usize,
+    pub pci: u8,
+    pub pci_level: PciLevel,
+    /// Sums over the system's identities (a permission held by two identities counts twice).
+    pub granted: usize,
+    pub used: usize,
+    pub unused: usize,
+    pub unobservable: usize,
+    /// Whether a usage source covers the system; if not, nothing is called unused.
+    pub usage_observed: bool,
+    pub identities_by_pci_level: BTreeMap<PciLevel, usize>,
+    pub findings_by_severity: BTreeMap<Severity, usize>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct IdentityReport {
+    /// The ARN.
+    pub id: String,
+    pub name: String,
+    pub kind: IdentityKind,
+    pub cloud: Cloud,
+    /// The account ID.
+    pub system: String,
+    /// Managed by the provider (AWS service-linked role): not proposed for change.
+    pub provider_managed: bool,
+    /// `granted = used + unused + unobservable`.
+    pub granted: usize,
+    pub used: usize,
+    pub unused: usize,
+    pub unobservable: usize,
+    /// Granted only under a condition, or narrowed by a partial Deny.
+    pub conditional: usize,
+    pub pci: u8,
+    pub pci_level: PciLevel,
+    pub pci_drivers: PciDriversReport,
+    pub last_activity: Option<Timestamp>,
+    pub active_in_window: bool,
+    pub used_permissions: Vec<String>,
+    pub unused_permissions: Vec<String>,
+    pub unobservable_permissions: Vec<String>,
+    pub conditional_permissions: Vec<String>,
+    /// Used in the window without a grant from the identity's own policies
+    /// (resource policies; not counted in `used`).
+    pub used_without_grant: Vec<String>,
+    pub policies: Vec<PolicyReport>,
+    pub findings: Vec<FindingReport>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PciDriversReport {
+    pub weighted_unused: f64,
+    pub weighted_granted: f64,
+    /// Services whose unused permissions weigh most, heaviest first (at most 5).
+    pub top_unused_services: Vec<ServiceWeight>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ServiceWeight {
+    pub service: String,
+    pub unused: usize,
+    pub weight: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PolicyReport {
+    pub id: String,
+    pub name: String,
+    pub kind: Option<PolicyKind>,
+    /// The group it is inherited through.
+    pub via_group: Option<String>,
+    pub granted: usize,
+    pub used: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FindingReport {
+    /// Stable ID; `permgap explain ID` documents it.
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Permissions concerned (at most 25 named; see `permissions_total`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub permissions_total: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+impl Report {
+    pub fn build(audit: &Audit, cat: &Catalog) -> Report {
+        let names = |s| permission_names(cat, s);
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            tool: Tool { name: "permgap".into(), version: env!("CARGO_PKG_VERSION").into() },
+            as_of: audit.config.as_of,
+            window_days: audit.config.window_days,
+            window_start: audit.config.window_start(),
+            partial: audit.is_partial(),
+            catalog: CatalogInfo { cloud: cat.cloud, source: cat.source.into(), permissions: cat.len() },
+            systems: audit
+                .systems
+                .iter()
+                .map(|s| SystemReport {
+                    cloud: s.cloud,
+                    id: s.id.clone(),
+                    identities: s.identities,
+                    pci: s.pci,
+                    pci_level: s.pci_level,
+                    granted: s.granted,
+                    used: s.used,
+                    unused: s.unused,
+                    unobservable: s.unobservable,
+                    usage_observed: s.usage_observed,
+                    identities_by_pci_level: s.identities_by_pci.clone(),
+                    findings_by_severity: s.findings_by_severity.clone(),
+                })
+                .collect(),
+            identities: audit
+                .identities
+                .iter()
+                .map(|i| IdentityReport {
+                    id: i.id.clone(),
+                    name: i.name.clone(),
+                    kind: i.kind,
+                    cloud: i.cloud,
+                    system: i.system.clone(),
+                    provider_managed: i.provider_managed,
+                    granted: i.granted.count_ones(..),
+                    used: i.used.count_ones(..),
+                    unused: i.unused.count_ones(..),
+                    unobservable: i.unobservable.count_ones(..),
+                    conditional: i.conditional.count_ones(..),
+                    pci: i.pci,
+                    pci_level: i.pci_level,
+                    pci_drivers: PciDriversReport {
+                        weighted_unused: round2(i.drivers.weighted_unused),
+                        weighted_granted: round2(i.drivers.weighted_granted),
+                        top_unused_services: i
+                            .drivers
+                            .top_services
+                            .iter()
+                            .map(|(s, n, w)| ServiceWeight { service: s.clone(), unused: *n, weight: round2(*w) })
+                            .collect(),
+                    },
+                    last_activity: i.last_activity,
+                    active_in_window: i.active_in_window,
+                    used_permissions: names(&i.used),
+                    unused_permissions: names(&i.unused),
+                    unobservable_permissions: names(&i.unobservable),
+                    conditional_permissions: names(&i.conditional),
+                    used_without_grant: names(&i.used_without_grant),
+                    policies: i
+                        .policies
+                        .iter()
+                        .map(|p| PolicyReport {
+                            id: p.policy.clone(),
+                            name: p.name.clone(),
+                            kind: p.kind,
+                            via_group: p.via.clone(),
+                            granted: p.granted,
+                            used: p.used,
+                        })
+                        .collect(),
+                    findings: i
+                        .findings
+                        .iter()
+                        .map(|f| FindingReport {
+                            id: f.kind.id.into(),
+                            title: f.kind.title.into(),
+                            severity: f.kind.severity,
+                            message: f.message.clone(),
+                            permissions: f.permissions.clone(),
+                            permissions_total: f.total,
+                            policy: f.policy.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            coverage: audit.coverage.clone(),
+        }
+    }
+}

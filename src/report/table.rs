@@ -1,0 +1,167 @@
+//! The terminal renderer: identities sorted by PCI, then the account
+//! summary and the coverage. Fits 100 columns; colours only when told to
+//! (the CLI decides from `--color`, `NO_COLOR` and whether stdout is a
+//! terminal).
+
+use std::io::Write;
+
+use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+
+use super::Report;
+use crate::analysis::pci::PciLevel;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    pub color: bool,
+    pub width: u16,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions { color: false, width: 100 }
+    }
+}
+
+/// How many skipped inputs and warnings are listed before "... and N more".
+const MAX_LINES: usize = 10;
+
+fn new_table(opts: TableOptions) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(opts.width);
+    if opts.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t
+}
+
+fn pci_cell(score: u8, level: PciLevel, opts: TableOptions) -> Cell {
+    let c = Cell::new(score).set_alignment(CellAlignment::Right);
+    if !opts.color {
+        return c;
+    }
+    match level {
+        PciLevel::High => c.fg(Color::Red).add_attribute(Attribute::Bold),
+        PciLevel::Medium => c.fg(Color::Yellow),
+        PciLevel::Low => c.fg(Color::Green),
+    }
+}
+
+fn num(n: usize) -> Cell {
+    Cell::new(n).set_alignment(CellAlignment::Right)
+}
+
+fn date(t: Option<jiff::Timestamp>) -> String {
+    t.map_or_else(|| "-".into(), |t| t.strftime("%Y-%m-%d").to_string())
+}
+
+pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "permgap audit: {} to {} ({} days), {} catalog of {} permissions",
+        date(Some(report.window_start)),
+        date(Some(report.as_of)),
+        report.window_days,
+        report.catalog.cloud,
+        report.catalog.permissions
+    )?;
+    writeln!(out)?;
+
+    let mut ids: Vec<_> = report.identities.iter().collect();
+    ids.sort_by(|a, b| b.pci.cmp(&a.pci).then_with(|| a.name.cmp(&b.name)).then_with(|| a.id.cmp(&b.id)));
+    let mut t = new_table(opts);
+    t.set_header(["PCI", "Identity", "Kind", "Granted", "Used", "Unused", "Unobs.", "Last active", "Findings"]);
+    for i in ids {
+        let mut findings: Vec<&str> = i.findings.iter().map(|f| f.id.as_str()).collect();
+        findings.dedup();
+        t.add_row(vec![
+            pci_cell(i.pci, i.pci_level, opts),
+            Cell::new(&i.name),
+            Cell::new(i.kind.label()),
+            num(i.granted),
+            num(i.used),
+            num(i.unused),
+            num(i.unobservable),
+            Cell::new(date(i.last_activity)),
+            Cell::new(findings.join(" ")),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(out)?;
+
+    let mut s = new_table(opts);
+    s.set_header(["Account", "Identities", "PCI", "Granted", "Used", "Unused", "Unobs.", "Findings (high/med/low)"]);
+    for sys in &report.systems {
+        let sev = |k| sys.findings_by_severity.get(&k).copied().unwrap_or(0);
+        use crate::analysis::findings::Severity::*;
+        s.add_row(vec![
+            Cell::new(&sys.id),
+            num(sys.identities),
+            pci_cell(sys.pci, sys.pci_level, opts),
+            num(sys.granted),
+            num(sys.used),
+            num(sys.unused),
+            num(sys.unobservable),
+            Cell::new(format!("{}/{}/{}", sev(High), sev(Medium), sev(Low))),
+        ]);
+    }
+    writeln!(out, "{s}")?;
+    writeln!(out)?;
+    render_coverage(report, out)
+}
+
+fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let cov = &report.coverage;
+    writeln!(out, "Coverage")?;
+    for src in &cov.sources {
+        let kind = serde_json::to_value(src.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let account = src.system.as_deref().map_or_else(String::new, |a| format!(" (account {a})"));
+        write!(out, "  {kind}{account}: {}", src.input)?;
+        if src.kind.observes_usage() {
+            write!(
+                out,
+                "\n    {} files read, {} skipped; {} events from {} to {}; data events: {}",
+                src.files_read,
+                src.files_skipped,
+                src.records_read,
+                date(src.first_event),
+                date(src.last_event),
+                if src.data_event_services.is_empty() { "none".to_string() } else { src.data_event_services.join(", ") }
+            )?;
+            if !src.records.is_empty() {
+                let parts: Vec<String> = src.records.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                write!(out, "\n    events by outcome: {}", parts.join(", "))?;
+            }
+        } else {
+            write!(out, " ({} records)", src.records_read)?;
+        }
+        writeln!(out)?;
+    }
+    if !cov.skipped.is_empty() {
+        writeln!(out, "  Skipped ({}):", cov.skipped.len())?;
+        for s in cov.skipped.iter().take(MAX_LINES) {
+            writeln!(out, "    {}: {}", s.input, s.reason)?;
+        }
+        if cov.skipped.len() > MAX_LINES {
+            writeln!(out, "    ... and {} more (see --format json)", cov.skipped.len() - MAX_LINES)?;
+        }
+    }
+    if !cov.warnings.is_empty() {
+        writeln!(out, "  Warnings ({}):", cov.warnings.len())?;
+        for w in cov.warnings.iter().take(MAX_LINES) {
+            writeln!(out, "    {}: {}", w.input, w.message)?;
+        }
+        if cov.warnings.len() > MAX_LINES {
+            writeln!(out, "    ... and {} more (see --format json)", cov.warnings.len() - MAX_LINES)?;
+        }
+    }
+    if report.partial {
+        writeln!(out, "Result: PARTIAL, {} input(s) skipped (exit code 3)", cov.skipped.len())?;
+    } else {
+        writeln!(out, "Result: complete")?;
+    }
+    Ok(())
+}
