@@ -32,7 +32,10 @@ pub fn cloudtrail() -> Vec<InputFile> {
         for f in d.files() {
             let p = f.path().to_string_lossy();
             if p.ends_with(".json.gz") || p.ends_with(".json") {
-                out.push(InputFile::Embedded { name: format!("demo/aws/{p}"), bytes: f.contents() });
+                out.push(InputFile::Embedded {
+                    name: format!("demo/aws/{p}"),
+                    bytes: f.contents(),
+                });
             }
         }
         for sub in d.dirs() {

@@ -26,7 +26,12 @@ pub struct PolicyCache<'s> {
 
 impl<'s> PolicyCache<'s> {
     pub fn new(snap: &'s Snapshot, cat: &'s Catalog) -> Self {
-        PolicyCache { snap, cat, done: HashMap::new(), holders: HashMap::new() }
+        PolicyCache {
+            snap,
+            cat,
+            done: HashMap::new(),
+            holders: HashMap::new(),
+        }
     }
 
     /// The evaluated policy, or `None` when it is missing or invalid (the
@@ -38,7 +43,9 @@ impl<'s> PolicyCache<'s> {
             .entry(id)
             .or_insert_with(|| {
                 let p = snap.policy(id)?;
-                policy::parse_document(&p.document).ok().map(|d| policy::evaluate(&d, cat))
+                policy::parse_document(&p.document)
+                    .ok()
+                    .map(|d| policy::evaluate(&d, cat))
             })
             .as_ref()
     }
@@ -48,7 +55,9 @@ impl<'s> PolicyCache<'s> {
         let mut ids: Vec<&&str> = self.done.keys().collect();
         ids.sort();
         for id in ids {
-            let Some(p) = self.snap.policy(id) else { continue };
+            let Some(p) = self.snap.policy(id) else {
+                continue;
+            };
             let origin = p.origin.as_deref().unwrap_or("snapshot");
             match (&self.done[*id], policy::parse_document(&p.document)) {
                 (None, Err(e)) => cov.skipped.push(Skipped {
@@ -76,11 +85,17 @@ pub fn attachments(snap: &Snapshot, identity: &Identity) -> Vec<Attachment> {
     let mut out: Vec<Attachment> = identity
         .grants
         .iter()
-        .map(|g| Attachment { policy: g.policy.clone(), via: None })
+        .map(|g| Attachment {
+            policy: g.policy.clone(),
+            via: None,
+        })
         .collect();
     for group in &identity.member_of {
         if let Some(g) = snap.identity(group) {
-            out.extend(g.grants.iter().map(|x| Attachment { policy: x.policy.clone(), via: Some(group.clone()) }));
+            out.extend(g.grants.iter().map(|x| Attachment {
+                policy: x.policy.clone(),
+                via: Some(group.clone()),
+            }));
         }
     }
     out
@@ -99,6 +114,9 @@ pub fn effective<'s>(
             evaluated.push(p.clone());
         }
     }
-    let boundary = identity.boundary.as_deref().and_then(|b| cache.get(b).cloned());
+    let boundary = identity
+        .boundary
+        .as_deref()
+        .and_then(|b| cache.get(b).cloned());
     policy::combine(cat, evaluated.iter(), boundary.as_ref())
 }

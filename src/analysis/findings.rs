@@ -49,7 +49,12 @@ impl FindingKind {
             id = self.id,
             title = self.title,
             sev = self.severity.label(),
-            clouds = self.clouds.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            clouds = self
+                .clouds
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             what = self.what,
             why = self.why,
             fix = self.fix,
@@ -186,7 +191,10 @@ mod tests {
     fn ids_are_unique_kebab_case_and_stable() {
         let mut ids: Vec<&str> = REGISTRY.iter().map(|k| k.id).collect();
         for id in &ids {
-            assert!(id.bytes().all(|c| c.is_ascii_lowercase() || c == b'-'), "{id}");
+            assert!(
+                id.bytes().all(|c| c.is_ascii_lowercase() || c == b'-'),
+                "{id}"
+            );
         }
         ids.sort();
         let n = ids.len();

@@ -139,12 +139,21 @@ fn observability(snap: &Snapshot, cat: &Catalog) -> HashMap<String, Observabilit
             .filter(|s| s.kind.observes_usage() && s.system.as_deref() == Some(sys.id.as_str()))
             .collect();
         let obs = if sources.is_empty() {
-            Observability { observed: false, unobservable: cat.full_set() }
+            Observability {
+                observed: false,
+                unobservable: cat.full_set(),
+            }
         } else {
-            let mut data: Vec<String> = sources.iter().flat_map(|s| s.data_event_services.iter().cloned()).collect();
+            let mut data: Vec<String> = sources
+                .iter()
+                .flat_map(|s| s.data_event_services.iter().cloned())
+                .collect();
             data.sort();
             data.dedup();
-            Observability { observed: true, unobservable: unobservable::unobservable_with_cloudtrail(cat, &data) }
+            Observability {
+                observed: true,
+                unobservable: unobservable::unobservable_with_cloudtrail(cat, &data),
+            }
         };
         out.insert(sys.id.clone(), obs);
     }
@@ -160,7 +169,10 @@ fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
             .coverage
             .sources
             .iter()
-            .filter(|s| s.kind == SourceKind::AwsCloudtrailFiles && s.system.as_deref() == Some(sys.id.as_str()))
+            .filter(|s| {
+                s.kind == SourceKind::AwsCloudtrailFiles
+                    && s.system.as_deref() == Some(sys.id.as_str())
+            })
             .filter_map(|s| Some((s.first_event?, s.last_event?)))
             .collect();
         if spans.is_empty() {
@@ -183,7 +195,10 @@ fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
         if last.checked_add(day).is_ok_and(|l| l < cfg.as_of) {
             cov.warnings.push(Warning {
                 input: format!("account {}", sys.id),
-                message: format!("CloudTrail ends at {last}, before the audit time {}: later use is not seen", cfg.as_of),
+                message: format!(
+                    "CloudTrail ends at {last}, before the audit time {}: later use is not seen",
+                    cfg.as_of
+                ),
             });
         }
     }
@@ -205,11 +220,17 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         }
         match cat.lookup(&u.permission) {
             Some(i) => {
-                used_by.entry(u.identity.as_str()).or_insert_with(|| cat.empty_set()).insert(i);
+                used_by
+                    .entry(u.identity.as_str())
+                    .or_insert_with(|| cat.empty_set())
+                    .insert(i);
             }
             None => coverage.warnings.push(Warning {
                 input: "snapshot usage".into(),
-                message: format!("permission {} is not in the catalog; its use is not counted", u.permission),
+                message: format!(
+                    "permission {} is not in the catalog; its use is not counted",
+                    u.permission
+                ),
             }),
         }
     }
@@ -217,7 +238,9 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
     let mut active: HashMap<&str, bool> = HashMap::new();
     for a in &snap.activity {
         if a.last_seen <= end || a.first_seen.is_some_and(|f| f <= end) {
-            let e = last_activity.entry(a.identity.as_str()).or_insert(a.last_seen);
+            let e = last_activity
+                .entry(a.identity.as_str())
+                .or_insert(a.last_seen);
             *e = (*e).max(a.last_seen.min(end));
         }
         if in_window(a.first_seen, a.last_seen, start, end) {
@@ -227,21 +250,25 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
 
     let mut cache = PolicyCache::new(snap, cat);
     let acting: Vec<&Identity> = snap.identities.iter().filter(|i| i.kind.acts()).collect();
-    let attached: Vec<Vec<Attachment>> = acting.iter().map(|i| effective::attachments(snap, i)).collect();
+    let attached: Vec<Vec<Attachment>> = acting
+        .iter()
+        .map(|i| effective::attachments(snap, i))
+        .collect();
     let mut identities = Vec::with_capacity(acting.len());
     for (identity, att) in acting.iter().zip(&attached) {
         let eff = effective::effective(&mut cache, cat, identity, att);
         let o = obs.get(&identity.system);
-        let all_used = used_by.remove(identity.id.as_str()).unwrap_or_else(|| cat.empty_set());
+        let all_used = used_by
+            .remove(identity.id.as_str())
+            .unwrap_or_else(|| cat.empty_set());
         let mut used = all_used.clone();
         used.intersect_with(&eff.granted);
         let mut used_without_grant = all_used;
         used_without_grant.difference_with(&eff.granted);
         let mut unobservable = eff.granted.clone();
         unobservable.difference_with(&used);
-        match o {
-            Some(o) => unobservable.intersect_with(&o.unobservable),
-            None => {}
+        if let Some(o) = o {
+            unobservable.intersect_with(&o.unobservable);
         }
         let mut unused = eff.granted.clone();
         unused.difference_with(&used);
@@ -252,7 +279,11 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         let wu = pci::weigh(cat, &unused);
         let wg = pci::weigh(cat, &observable);
         let score = pci::score(wu, wg);
-        let drivers = PciDrivers { weighted_unused: wu, weighted_granted: wg, top_services: top_services(cat, &unused) };
+        let drivers = PciDrivers {
+            weighted_unused: wu,
+            weighted_granted: wg,
+            top_services: top_services(cat, &unused),
+        };
 
         let policies = att
             .iter()
@@ -270,7 +301,10 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
                 };
                 PolicyUse {
                     policy: a.policy.clone(),
-                    name: p.map_or_else(|| a.policy.rsplit('/').next().unwrap_or("").to_string(), |p| p.name.clone()),
+                    name: p.map_or_else(
+                        || a.policy.rsplit('/').next().unwrap_or("").to_string(),
+                        |p| p.name.clone(),
+                    ),
                     kind: p.map(|p| p.kind),
                     via: a.via.clone(),
                     granted,
@@ -308,7 +342,12 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
     identities.sort_by(|a, b| (&a.system, &a.id).cmp(&(&b.system, &b.id)));
     let systems = summarize(snap, &identities, &obs);
     coverage.normalize();
-    Audit { config: cfg.clone(), identities, systems, coverage }
+    Audit {
+        config: cfg.clone(),
+        identities,
+        systems,
+        coverage,
+    }
 }
 
 fn top_services(cat: &Catalog, unused: &PermSet) -> Vec<(String, usize, f64)> {
@@ -351,7 +390,13 @@ fn detect(
 ) -> Vec<Finding> {
     let start = cfg.window_start();
     let mut out = Vec::new();
-    let finding = |kind, message: String| Finding { kind, message, permissions: Vec::new(), total: 0, policy: None };
+    let finding = |kind, message: String| Finding {
+        kind,
+        message,
+        permissions: Vec::new(),
+        total: 0,
+        policy: None,
+    };
 
     // super-identity
     let full = ia.granted.count_ones(..) == cat.len();
@@ -366,20 +411,36 @@ fn detect(
     let mut unconditional = ia.granted.clone();
     unconditional.difference_with(&ia.conditional);
     if full || (!iam_write.is_clear() && iam_write.is_subset(&unconditional)) {
-        let what = if full { "every action of the catalog (`*`)" } else { "every IAM write and permissions-management action" };
+        let what = if full {
+            "every action of the catalog (`*`)"
+        } else {
+            "every IAM write and permissions-management action"
+        };
         out.push(finding(
             &findings::SUPER_IDENTITY,
-            format!("{} holds {what}; it used {} of {} granted permissions", ia.name, ia.used.count_ones(..), ia.granted.count_ones(..)),
+            format!(
+                "{} holds {what}; it used {} of {} granted permissions",
+                ia.name,
+                ia.used.count_ones(..),
+                ia.granted.count_ones(..)
+            ),
         ));
     }
 
     // unused-high-risk-permissions
     if !ia.provider_managed && observed {
         let mut risky = cat.empty_set();
-        risky.extend(ia.unused.ones().filter(|&i| cat.perms[i].risk.is_high_risk()));
+        risky.extend(
+            ia.unused
+                .ones()
+                .filter(|&i| cat.perms[i].risk.is_high_risk()),
+        );
         if !risky.is_clear() {
             let (permissions, total) = listed(cat, &risky);
-            let crit = risky.ones().filter(|&i| cat.perms[i].risk == crate::catalog::RiskTier::Critical).count();
+            let crit = risky
+                .ones()
+                .filter(|&i| cat.perms[i].risk == crate::catalog::RiskTier::Critical)
+                .count();
             out.push(Finding {
                 kind: &findings::UNUSED_HIGH_RISK,
                 message: format!(
@@ -398,12 +459,18 @@ fn detect(
     let existed = identity.created.is_none_or(|c| c < start);
     let has_evidence = observed || ia.last_activity.is_some();
     if has_evidence && existed && !ia.active_in_window && !ia.granted.is_clear() {
-        let last = ia
-            .last_activity
-            .map_or_else(|| "no activity on record".to_string(), |t| format!("last active {}", t.strftime("%Y-%m-%d")));
+        let last = ia.last_activity.map_or_else(
+            || "no activity on record".to_string(),
+            |t| format!("last active {}", t.strftime("%Y-%m-%d")),
+        );
         out.push(finding(
             &findings::INACTIVE_IDENTITY,
-            format!("no activity in the {} days to {} ({last}); it holds {} permissions", cfg.window_days, cfg.as_of.strftime("%Y-%m-%d"), ia.granted.count_ones(..)),
+            format!(
+                "no activity in the {} days to {} ({last}); it holds {} permissions",
+                cfg.window_days,
+                cfg.as_of.strftime("%Y-%m-%d"),
+                ia.granted.count_ones(..)
+            ),
         ));
     } else if ia.active_in_window && !ia.provider_managed && ia.pci_level == PciLevel::High {
         // over-provisioned-identity
@@ -423,10 +490,15 @@ fn detect(
         let mut seen = std::collections::BTreeSet::new();
         for p in &ia.policies {
             if p.granted > 0 && p.used == 0 && seen.insert(&p.policy) {
-                let via = p.via.as_deref().map_or_else(String::new, |g| format!(" (through group {})", g.rsplit('/').next().unwrap_or(g)));
+                let via = p.via.as_deref().map_or_else(String::new, |g| {
+                    format!(" (through group {})", g.rsplit('/').next().unwrap_or(g))
+                });
                 out.push(Finding {
                     kind: &findings::UNUSED_ATTACHED_POLICY,
-                    message: format!("policy {}{via} grants {} permissions, none used in {} days", p.name, p.granted, cfg.window_days),
+                    message: format!(
+                        "policy {}{via} grants {} permissions, none used in {} days",
+                        p.name, p.granted, cfg.window_days
+                    ),
                     permissions: Vec::new(),
                     total: 0,
                     policy: Some(p.policy.clone()),
@@ -436,7 +508,11 @@ fn detect(
     }
 
     // stale credentials
-    for c in snap.credentials.iter().filter(|c| c.identity == identity.id && c.active) {
+    for c in snap
+        .credentials
+        .iter()
+        .filter(|c| c.identity == identity.id && c.active)
+    {
         let stale = match c.last_used {
             Some(t) => t < start,
             None => c.since.is_some_and(|s| s < start),
@@ -444,18 +520,44 @@ fn detect(
         if !stale {
             continue;
         }
-        let last = c.last_used.map_or_else(|| "never used".to_string(), |t| format!("last used {}", t.strftime("%Y-%m-%d")));
+        let last = c.last_used.map_or_else(
+            || "never used".to_string(),
+            |t| format!("last used {}", t.strftime("%Y-%m-%d")),
+        );
         if c.kind == "password" {
-            out.push(finding(&findings::STALE_PASSWORD, format!("console password enabled, {last}")));
+            out.push(finding(
+                &findings::STALE_PASSWORD,
+                format!("console password enabled, {last}"),
+            ));
         } else {
-            out.push(finding(&findings::STALE_ACCESS_KEY, format!("{} active, {last}", c.kind)));
+            out.push(finding(
+                &findings::STALE_ACCESS_KEY,
+                format!("{} active, {last}", c.kind),
+            ));
         }
     }
-    out.sort_by(|a, b| (std::cmp::Reverse(a.kind.severity), a.kind.id, &a.policy, &a.message).cmp(&(std::cmp::Reverse(b.kind.severity), b.kind.id, &b.policy, &b.message)));
+    out.sort_by(|a, b| {
+        (
+            std::cmp::Reverse(a.kind.severity),
+            a.kind.id,
+            &a.policy,
+            &a.message,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.kind.severity),
+                b.kind.id,
+                &b.policy,
+                &b.message,
+            ))
+    });
     out
 }
 
-fn summarize(snap: &Snapshot, ids: &[IdentityAudit], obs: &HashMap<String, Observability>) -> Vec<SystemAudit> {
+fn summarize(
+    snap: &Snapshot,
+    ids: &[IdentityAudit],
+    obs: &HashMap<String, Observability>,
+) -> Vec<SystemAudit> {
     snap.systems
         .iter()
         .map(|sys| {

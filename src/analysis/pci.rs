@@ -33,7 +33,9 @@ pub fn weight(level: AccessLevel, risk: RiskTier) -> f64 {
 }
 
 pub fn weigh(cat: &Catalog, set: &PermSet) -> f64 {
-    set.ones().map(|i| weight(cat.perms[i].level, cat.perms[i].risk)).sum()
+    set.ones()
+        .map(|i| weight(cat.perms[i].level, cat.perms[i].risk))
+        .sum()
 }
 
 pub fn score(unused_weight: f64, granted_weight: f64) -> u8 {
@@ -46,7 +48,9 @@ pub fn score(unused_weight: f64, granted_weight: f64) -> u8 {
 }
 
 /// Entra Permissions Management's buckets: 0–33 low, 34–66 medium, 67–100 high.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PciLevel {
     Low,

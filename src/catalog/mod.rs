@@ -20,7 +20,17 @@ pub type PermSet = FixedBitSet;
 
 /// The cloud a catalog, system or identity belongs to.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
@@ -41,7 +51,17 @@ impl fmt::Display for Cloud {
 
 /// Access level, as AWS's Service Authorization Reference classifies actions.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum AccessLevel {
@@ -78,7 +98,17 @@ impl AccessLevel {
 /// Risk tier of a permission, derived from its access level and name
 /// (see [`risk_of`]). Ordered from least to most risky.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum RiskTier {
@@ -98,8 +128,19 @@ impl RiskTier {
 /// Verbs whose Write actions destroy or disable something: the "destructive
 /// Write" tier. Matched on the start of the action name.
 pub const DESTRUCTIVE_VERBS: &[&str] = &[
-    "Delete", "Terminate", "Destroy", "Purge", "Remove", "Disable", "Detach", "Disassociate",
-    "Deregister", "Revoke", "Stop", "Reset", "Cancel",
+    "Delete",
+    "Terminate",
+    "Destroy",
+    "Purge",
+    "Remove",
+    "Disable",
+    "Detach",
+    "Disassociate",
+    "Deregister",
+    "Revoke",
+    "Stop",
+    "Reset",
+    "Cancel",
 ];
 
 /// Risk tier of an action: Permissions management is critical, destructive
@@ -259,7 +300,10 @@ impl Catalog {
         services: &[(String, String)],
         rows: Vec<(String, Permission)>,
     ) -> Catalog {
-        let names: HashMap<&str, &str> = services.iter().map(|(p, n)| (p.as_str(), n.as_str())).collect();
+        let names: HashMap<&str, &str> = services
+            .iter()
+            .map(|(p, n)| (p.as_str(), n.as_str()))
+            .collect();
         let mut cat = Catalog {
             cloud,
             source,
@@ -273,9 +317,13 @@ impl Catalog {
                 Some(s) if s.prefix == prefix => cat.services.len() - 1,
                 _ => {
                     let start = cat.perms.len();
-                    cat.service_index.insert(prefix.clone(), cat.services.len() as u32);
+                    cat.service_index
+                        .insert(prefix.clone(), cat.services.len() as u32);
                     cat.services.push(Service {
-                        name: names.get(prefix.as_str()).unwrap_or(&prefix.as_str()).to_string(),
+                        name: names
+                            .get(prefix.as_str())
+                            .unwrap_or(&prefix.as_str())
+                            .to_string(),
                         prefix: prefix.clone(),
                         range: start..start,
                     });

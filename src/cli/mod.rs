@@ -43,12 +43,18 @@ struct Failure {
 }
 
 fn usage(error: anyhow::Error) -> Failure {
-    Failure { exit: Exit::Usage, error }
+    Failure {
+        exit: Exit::Usage,
+        error,
+    }
 }
 
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
-        Failure { exit: Exit::Partial, error }
+        Failure {
+            exit: Exit::Partial,
+            error,
+        }
     }
 }
 
@@ -59,7 +65,8 @@ pub fn main() -> ExitCode {
         Err(f) => {
             // A closed pipe (`permgap audit ... | head`) is not a failure.
             if f.error.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
             }) {
                 return ExitCode::SUCCESS;
             }
@@ -88,7 +95,9 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             let snap = demo_snapshot(cli)?;
             let as_of = match &a.as_of {
                 Some(t) => *t,
-                None => crate::demo::DEMO_AS_OF.parse().map_err(|e| anyhow!("demo date: {e}"))?,
+                None => crate::demo::DEMO_AS_OF
+                    .parse()
+                    .map_err(|e| anyhow!("demo date: {e}"))?,
             };
             audit_and_render(cli, &snap, as_of, a.window, a.format, a.output.as_deref())
         }
@@ -115,7 +124,12 @@ fn threads() -> usize {
 
 fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
     // Paths that do not exist are usage errors, caught before any work.
-    for p in a.authorization_details.iter().chain(&a.cloudtrail).chain(&a.credential_report) {
+    for p in a
+        .authorization_details
+        .iter()
+        .chain(&a.cloudtrail)
+        .chain(&a.credential_report)
+    {
         if !p.exists() {
             return Err(usage(anyhow!("{} does not exist", p.display())));
         }
@@ -123,13 +137,19 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
     let mut snap = Snapshot::new();
     for f in &a.authorization_details {
         if let Err(e) = import_authorization_details(&mut snap, &InputFile::Path(f.clone())) {
-            snap.coverage.skipped.push(Skipped { input: f.display().to_string(), reason: e.to_string() });
+            snap.coverage.skipped.push(Skipped {
+                input: f.display().to_string(),
+                reason: e.to_string(),
+            });
         }
     }
-    if let Some(f) = &a.credential_report {
-        if let Err(e) = import_credential_report(&mut snap, &InputFile::Path(f.clone())) {
-            snap.coverage.skipped.push(Skipped { input: f.display().to_string(), reason: e.to_string() });
-        }
+    if let Some(f) = &a.credential_report
+        && let Err(e) = import_credential_report(&mut snap, &InputFile::Path(f.clone()))
+    {
+        snap.coverage.skipped.push(Skipped {
+            input: f.display().to_string(),
+            reason: e.to_string(),
+        });
     }
     let mut inputs = Vec::new();
     for p in &a.cloudtrail {
@@ -141,7 +161,10 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
                 reason: "no CloudTrail log file (*.json, *.json.gz) found here".into(),
             });
         }
-        inputs.push(CloudTrailInput { label: p.display().to_string(), files });
+        inputs.push(CloudTrailInput {
+            label: p.display().to_string(),
+            files,
+        });
     }
     read_cloudtrail(cli, &mut snap, &inputs);
     snap.normalize();
@@ -154,13 +177,20 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
             snap.policies.len(),
             snap.usage.len(),
             if snap.coverage.is_partial() {
-                format!("; PARTIAL: {} input(s) skipped (see `permgap audit`)", snap.coverage.skipped.len())
+                format!(
+                    "; PARTIAL: {} input(s) skipped (see `permgap audit`)",
+                    snap.coverage.skipped.len()
+                )
             } else {
                 String::new()
             }
         );
     }
-    Ok(if snap.coverage.is_partial() { Exit::Partial } else { Exit::Ok })
+    Ok(if snap.coverage.is_partial() {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    })
 }
 
 fn read_cloudtrail(cli: &Cli, snap: &mut Snapshot, inputs: &[CloudTrailInput]) {
@@ -175,21 +205,29 @@ fn read_cloudtrail(cli: &Cli, snap: &mut Snapshot, inputs: &[CloudTrailInput]) {
 
 fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
     let mut snap = Snapshot::new();
-    let gaad = crate::demo::authorization_details().context("the demo data is missing from this build")?;
+    let gaad =
+        crate::demo::authorization_details().context("the demo data is missing from this build")?;
     import_authorization_details(&mut snap, &gaad)?;
     if let Some(cr) = crate::demo::credential_report() {
         import_credential_report(&mut snap, &cr)?;
     }
-    let inputs = [CloudTrailInput { label: "demo/aws/cloudtrail".into(), files: crate::demo::cloudtrail() }];
+    let inputs = [CloudTrailInput {
+        label: "demo/aws/cloudtrail".into(),
+        files: crate::demo::cloudtrail(),
+    }];
     read_cloudtrail(cli, &mut snap, &inputs);
     snap.normalize();
     Ok(snap)
 }
 
 fn read_snapshot(path: &Path) -> Result<Snapshot> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read snapshot {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read snapshot {}", path.display()))?;
     let snap: Snapshot = serde_json::from_slice(&bytes).with_context(|| {
-        format!("{} is not a permgap snapshot (write one with `permgap import aws ... --output FILE`)", path.display())
+        format!(
+            "{} is not a permgap snapshot (write one with `permgap import aws ... --output FILE`)",
+            path.display()
+        )
     })?;
     if snap.schema_version != crate::model::SNAPSHOT_SCHEMA_VERSION {
         bail!(
@@ -203,10 +241,13 @@ fn read_snapshot(path: &Path) -> Result<Snapshot> {
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
-    serde_json::to_writer(&mut w, value).with_context(|| format!("cannot write {}", path.display()))?;
-    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    serde_json::to_writer(&mut w, value)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -214,7 +255,9 @@ fn color(cli: &Cli, to_terminal: bool) -> bool {
     match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -227,22 +270,40 @@ fn audit_and_render(
     output: Option<&Path>,
 ) -> Result<Exit, Failure> {
     let cat = aws::catalog();
-    let cfg = AuditConfig { as_of, window_days: window };
+    let cfg = AuditConfig {
+        as_of,
+        window_days: window,
+    };
     let audit = analysis::audit(snap, cat, &cfg);
     let report = Report::build(&audit, cat);
-    let exit = if report.partial { Exit::Partial } else { Exit::Ok };
+    let exit = if report.partial {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    };
     let (mut sink, to_terminal): (Box<dyn Write>, bool) = match output {
         Some(p) => (
             Box::new(std::io::BufWriter::new(
-                std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+                std::fs::File::create(p)
+                    .with_context(|| format!("cannot create {}", p.display()))?,
             )),
             false,
         ),
-        None => (Box::new(std::io::BufWriter::new(std::io::stdout().lock())), std::io::stdout().is_terminal()),
+        None => (
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            std::io::stdout().is_terminal(),
+        ),
     };
     match format {
         Format::Json => report::json::render(&report, &mut sink),
-        Format::Table => report::table::render(&report, TableOptions { color: color(cli, to_terminal), width: 100 }, &mut sink),
+        Format::Table => report::table::render(
+            &report,
+            TableOptions {
+                color: color(cli, to_terminal),
+                width: 100,
+            },
+            &mut sink,
+        ),
     }
     .and_then(|()| sink.flush())
     .context("cannot write the report")?;
@@ -253,7 +314,9 @@ fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {
     let cat = aws::catalog();
     let pattern = pattern.unwrap_or("*");
     if pattern != "*" && !pattern.contains(':') {
-        return Err(usage(anyhow!("{pattern:?} is not an action pattern: write SERVICE:ACTION, e.g. s3:Get* or *:List*")));
+        return Err(usage(anyhow!(
+            "{pattern:?} is not an action pattern: write SERVICE:ACTION, e.g. s3:Get* or *:List*"
+        )));
     }
     let set = cat.matching(pattern);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -264,7 +327,12 @@ fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {
         out.flush()
     };
     write().context("cannot write the list")?;
-    eprintln!("{} of {} actions match {pattern} ({})", set.count_ones(..), cat.len(), cat.source);
+    eprintln!(
+        "{} of {} actions match {pattern} ({})",
+        set.count_ones(..),
+        cat.len(),
+        cat.source
+    );
     Ok(Exit::Ok)
 }
 

@@ -27,13 +27,18 @@ impl Coverage {
     pub fn normalize(&mut self) {
         self.sources
             .sort_by(|a, b| (a.kind, &a.system, &a.input).cmp(&(b.kind, &b.system, &b.input)));
-        self.skipped.sort_by(|a, b| (&a.input, &a.reason).cmp(&(&b.input, &b.reason)));
-        self.warnings.sort_by(|a, b| (&a.input, &a.message).cmp(&(&b.input, &b.message)));
-        self.warnings.dedup_by(|a, b| a.input == b.input && a.message == b.message);
+        self.skipped
+            .sort_by(|a, b| (&a.input, &a.reason).cmp(&(&b.input, &b.reason)));
+        self.warnings
+            .sort_by(|a, b| (&a.input, &a.message).cmp(&(&b.input, &b.message)));
+        self.warnings
+            .dedup_by(|a, b| a.input == b.input && a.message == b.message);
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     AwsAuthorizationDetails,

@@ -52,16 +52,19 @@ impl Snapshot {
     /// Puts every list in its canonical order, so the same input always
     /// serializes to the same bytes.
     pub fn normalize(&mut self) {
-        self.systems.sort_by(|a, b| (a.cloud, &a.id).cmp(&(b.cloud, &b.id)));
-        self.systems.dedup_by(|a, b| a.cloud == b.cloud && a.id == b.id);
+        self.systems
+            .sort_by(|a, b| (a.cloud, &a.id).cmp(&(b.cloud, &b.id)));
+        self.systems
+            .dedup_by(|a, b| a.cloud == b.cloud && a.id == b.id);
         self.identities.sort_by(|a, b| a.id.cmp(&b.id));
         self.policies.sort_by(|a, b| a.id.cmp(&b.id));
         self.policies.dedup_by(|a, b| a.id == b.id);
         self.usage.sort_by(|a, b| {
             (&a.identity, &a.permission, a.source).cmp(&(&b.identity, &b.permission, b.source))
         });
-        self.activity
-            .sort_by(|a, b| (&a.identity, a.kind, a.last_seen).cmp(&(&b.identity, b.kind, b.last_seen)));
+        self.activity.sort_by(|a, b| {
+            (&a.identity, a.kind, a.last_seen).cmp(&(&b.identity, b.kind, b.last_seen))
+        });
         self.credentials
             .sort_by(|a, b| (&a.identity, &a.kind).cmp(&(&b.identity, &b.kind)));
         self.coverage.normalize();
@@ -98,7 +101,9 @@ pub struct System {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdentityKind {
     /// A person's account: AWS IAM user with a console password, Azure user.
@@ -196,7 +201,9 @@ pub struct Policy {
 }
 
 /// Where usage or activity evidence came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum EvidenceSource {
     AwsCloudtrail,
@@ -216,7 +223,9 @@ pub struct UsageRecord {
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ActivityKind {
     /// Any API call or sign-in recorded for the identity, successful or not.
@@ -248,4 +257,10 @@ pub struct Credential {
     /// Created, or last rotated (access keys), or last changed (passwords).
     pub since: Option<Timestamp>,
     pub last_used: Option<Timestamp>,
+}
+
+/// The JSON Schema of the snapshot, as committed in `schema/`.
+pub fn schema() -> String {
+    let s = schemars::schema_for!(Snapshot);
+    serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
 }

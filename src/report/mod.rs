@@ -161,12 +161,19 @@ impl Report {
         let names = |s| permission_names(cat, s);
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
-            tool: Tool { name: "permgap".into(), version: env!("CARGO_PKG_VERSION").into() },
+            tool: Tool {
+                name: "permgap".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
             as_of: audit.config.as_of,
             window_days: audit.config.window_days,
             window_start: audit.config.window_start(),
             partial: audit.is_partial(),
-            catalog: CatalogInfo { cloud: cat.cloud, source: cat.source.into(), permissions: cat.len() },
+            catalog: CatalogInfo {
+                cloud: cat.cloud,
+                source: cat.source.into(),
+                permissions: cat.len(),
+            },
             systems: audit
                 .systems
                 .iter()
@@ -209,7 +216,11 @@ impl Report {
                             .drivers
                             .top_services
                             .iter()
-                            .map(|(s, n, w)| ServiceWeight { service: s.clone(), unused: *n, weight: round2(*w) })
+                            .map(|(s, n, w)| ServiceWeight {
+                                service: s.clone(),
+                                unused: *n,
+                                weight: round2(*w),
+                            })
                             .collect(),
                     },
                     last_activity: i.last_activity,

@@ -18,7 +18,10 @@ pub struct TableOptions {
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions { color: false, width: 100 }
+        TableOptions {
+            color: false,
+            width: 100,
+        }
     }
 }
 
@@ -71,9 +74,24 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
     writeln!(out)?;
 
     let mut ids: Vec<_> = report.identities.iter().collect();
-    ids.sort_by(|a, b| b.pci.cmp(&a.pci).then_with(|| a.name.cmp(&b.name)).then_with(|| a.id.cmp(&b.id)));
+    ids.sort_by(|a, b| {
+        b.pci
+            .cmp(&a.pci)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     let mut t = new_table(opts);
-    t.set_header(["PCI", "Identity", "Kind", "Granted", "Used", "Unused", "Unobs.", "Last active", "Findings"]);
+    t.set_header([
+        "PCI",
+        "Identity",
+        "Kind",
+        "Granted",
+        "Used",
+        "Unused",
+        "Unobs.",
+        "Last active",
+        "Findings",
+    ]);
     for i in ids {
         let mut findings: Vec<&str> = i.findings.iter().map(|f| f.id.as_str()).collect();
         findings.dedup();
@@ -93,7 +111,16 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
     writeln!(out)?;
 
     let mut s = new_table(opts);
-    s.set_header(["Account", "Identities", "PCI", "Granted", "Used", "Unused", "Unobs.", "Findings (high/med/low)"]);
+    s.set_header([
+        "Account",
+        "Identities",
+        "PCI",
+        "Granted",
+        "Used",
+        "Unused",
+        "Unobs.",
+        "Findings (high/med/low)",
+    ]);
     for sys in &report.systems {
         let sev = |k| sys.findings_by_severity.get(&k).copied().unwrap_or(0);
         use crate::analysis::findings::Severity::*;
@@ -117,8 +144,14 @@ fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
     let cov = &report.coverage;
     writeln!(out, "Coverage")?;
     for src in &cov.sources {
-        let kind = serde_json::to_value(src.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let account = src.system.as_deref().map_or_else(String::new, |a| format!(" (account {a})"));
+        let kind = serde_json::to_value(src.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let account = src
+            .system
+            .as_deref()
+            .map_or_else(String::new, |a| format!(" (account {a})"));
         write!(out, "  {kind}{account}: {}", src.input)?;
         if src.kind.observes_usage() {
             write!(
@@ -129,10 +162,18 @@ fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
                 src.records_read,
                 date(src.first_event),
                 date(src.last_event),
-                if src.data_event_services.is_empty() { "none".to_string() } else { src.data_event_services.join(", ") }
+                if src.data_event_services.is_empty() {
+                    "none".to_string()
+                } else {
+                    src.data_event_services.join(", ")
+                }
             )?;
             if !src.records.is_empty() {
-                let parts: Vec<String> = src.records.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                let parts: Vec<String> = src
+                    .records
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect();
                 write!(out, "\n    events by outcome: {}", parts.join(", "))?;
             }
         } else {
@@ -146,7 +187,11 @@ fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
             writeln!(out, "    {}: {}", s.input, s.reason)?;
         }
         if cov.skipped.len() > MAX_LINES {
-            writeln!(out, "    ... and {} more (see --format json)", cov.skipped.len() - MAX_LINES)?;
+            writeln!(
+                out,
+                "    ... and {} more (see --format json)",
+                cov.skipped.len() - MAX_LINES
+            )?;
         }
     }
     if !cov.warnings.is_empty() {
@@ -155,11 +200,19 @@ fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
             writeln!(out, "    {}: {}", w.input, w.message)?;
         }
         if cov.warnings.len() > MAX_LINES {
-            writeln!(out, "    ... and {} more (see --format json)", cov.warnings.len() - MAX_LINES)?;
+            writeln!(
+                out,
+                "    ... and {} more (see --format json)",
+                cov.warnings.len() - MAX_LINES
+            )?;
         }
     }
     if report.partial {
-        writeln!(out, "Result: PARTIAL, {} input(s) skipped (exit code 3)", cov.skipped.len())?;
+        writeln!(
+            out,
+            "Result: PARTIAL, {} input(s) skipped (exit code 3)",
+            cov.skipped.len()
+        )?;
     } else {
         writeln!(out, "Result: complete")?;
     }

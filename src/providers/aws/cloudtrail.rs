@@ -33,7 +33,10 @@ use serde::Deserialize;
 
 use super::arn_account;
 use crate::catalog::Catalog;
-use crate::model::{Activity, ActivityKind, EvidenceSource, Skipped, Snapshot, SourceCoverage, SourceKind, UsageRecord};
+use crate::model::{
+    Activity, ActivityKind, EvidenceSource, Skipped, Snapshot, SourceCoverage, SourceKind,
+    UsageRecord,
+};
 use crate::providers::InputFile;
 
 const EVENT_SOURCES_TSV: &str = include_str!("../../catalog/aws/event_sources.tsv");
@@ -78,9 +81,16 @@ impl<'c> EventMapper<'c> {
         let names = rows(EVENT_NAMES_TSV)
             .filter(|r| r.len() >= 3)
             .map(|r| {
+                // Actions are written `prefix:Action`; a bare name is of the row's prefix.
+                // Rows marked ANY (the action depends on the request) credit every listed
+                // action: an action that may have been needed is never called unused.
                 let acts = r[2]
                     .split(',')
-                    .filter_map(|a| cat.lookup(&format!("{}:{}", r[0], a.trim())))
+                    .map(str::trim)
+                    .filter_map(|a| match a.contains(':') {
+                        true => cat.lookup(a),
+                        false => cat.lookup(&format!("{}:{a}", r[0])),
+                    })
                     .collect();
                 ((r[0].to_string(), r[1].to_string()), acts)
             })
@@ -89,7 +99,12 @@ impl<'c> EventMapper<'c> {
             .filter(|r| r.len() >= 2)
             .map(|r| (r[0].to_string(), r[1].to_string()))
             .collect();
-        EventMapper { cat, sources, names, no_action }
+        EventMapper {
+            cat,
+            sources,
+            names,
+            no_action,
+        }
     }
 
     /// The IAM prefix of an event source: the table's exception, else the
@@ -98,16 +113,24 @@ impl<'c> EventMapper<'c> {
         if let Some(p) = self.sources.get(event_source) {
             return Some(p);
         }
-        let host = event_source.strip_suffix(".amazonaws.com").unwrap_or(event_source);
+        let host = event_source
+            .strip_suffix(".amazonaws.com")
+            .unwrap_or(event_source);
         self.cat.has_service(host).then_some(host)
     }
 
     pub fn map(&self, event_source: &str, event_name: &str) -> Mapped {
-        let host = event_source.strip_suffix(".amazonaws.com").unwrap_or(event_source);
+        let host = event_source
+            .strip_suffix(".amazonaws.com")
+            .unwrap_or(event_source);
         let prefix = self.prefix(event_source);
         let key_prefix = prefix.unwrap_or(host);
-        if self.no_action.contains(&(key_prefix.to_string(), event_name.to_string()))
-            || self.no_action.contains(&(event_source.to_string(), event_name.to_string()))
+        if self
+            .no_action
+            .contains(&(key_prefix.to_string(), event_name.to_string()))
+            || self
+                .no_action
+                .contains(&(event_source.to_string(), event_name.to_string()))
         {
             return Mapped::NoAction;
         }
@@ -139,7 +162,12 @@ pub fn strip_version_suffix(name: &str) -> &str {
     // dddd_dd_dd
     if b.len() > 10 {
         let t = &b[b.len() - 10..];
-        if digits_at(&t[0..4]) && t[4] == b'_' && digits_at(&t[5..7]) && t[7] == b'_' && digits_at(&t[8..10]) {
+        if digits_at(&t[0..4])
+            && t[4] == b'_'
+            && digits_at(&t[5..7])
+            && t[7] == b'_'
+            && digits_at(&t[8..10])
+        {
             return &name[..name.len() - 10];
         }
     }
@@ -159,7 +187,9 @@ pub fn strip_version_suffix(name: &str) -> &str {
 /// attempt, not use. (`AccessDenied`, `AccessDeniedException`,
 /// `Client.UnauthorizedOperation`, `UnauthorizedOperation`, ...)
 pub fn is_access_denied(code: &str) -> bool {
-    code.contains("AccessDenied") || code.contains("UnauthorizedOperation") || code.contains("UnauthorizedAccess")
+    code.contains("AccessDenied")
+        || code.contains("UnauthorizedOperation")
+        || code.contains("UnauthorizedAccess")
 }
 
 #[derive(Deserialize)]
@@ -263,8 +293,13 @@ impl Resolver {
             let n = r.ids.len() as u32;
             r.ids.push(id.id.clone());
             r.by_arn.insert(id.id.clone(), n);
-            let kind = if id.id.contains(":role/") { "role" } else { "user" };
-            r.by_name.insert((id.system.clone(), kind, id.name.clone()), n);
+            let kind = if id.id.contains(":role/") {
+                "role"
+            } else {
+                "user"
+            };
+            r.by_name
+                .insert((id.system.clone(), kind, id.name.clone()), n);
         }
         r
     }
@@ -279,7 +314,9 @@ impl Resolver {
         }
         let account = arn_account(arn).unwrap_or("");
         // ARNs in events may omit the path that the identity's ARN has.
-        let name = name.map(str::to_string).unwrap_or_else(|| arn.rsplit('/').next().unwrap_or("").to_string());
+        let name = name
+            .map(str::to_string)
+            .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or("").to_string());
         if let Some(&n) = self.by_name.get(&(account.to_string(), kind, name)) {
             return Principal::Identity(n);
         }
@@ -309,9 +346,11 @@ impl Resolver {
                     let mut parts = arn.splitn(3, '/');
                     let (_, name) = (parts.next(), parts.next());
                     match (arn_account(arn), name) {
-                        (Some(acct), Some(name)) => {
-                            self.lookup(&format!("arn:aws:iam::{acct}:role/{name}"), "role", Some(name))
-                        }
+                        (Some(acct), Some(name)) => self.lookup(
+                            &format!("arn:aws:iam::{acct}:role/{name}"),
+                            "role",
+                            Some(name),
+                        ),
                         _ => Principal::External,
                     }
                 }
@@ -321,7 +360,11 @@ impl Resolver {
                 None => Principal::External,
             },
             "AWSAccount" => {
-                if ui.account_id.as_deref().is_some_and(|a| self.accounts.contains(a)) {
+                if ui
+                    .account_id
+                    .as_deref()
+                    .is_some_and(|a| self.accounts.contains(a))
+                {
                     Principal::External
                 } else {
                     Principal::OtherAccount
@@ -341,7 +384,11 @@ struct Agg {
 
 impl Agg {
     fn new(t: i64) -> Self {
-        Agg { first: t, last: t, count: 1 }
+        Agg {
+            first: t,
+            last: t,
+            count: 1,
+        }
     }
     fn add(&mut self, t: i64) {
         self.first = self.first.min(t);
@@ -405,7 +452,10 @@ impl Partial {
             self.usage.entry(k).and_modify(|a| a.merge(&v)).or_insert(v);
         }
         for (k, v) in o.activity {
-            self.activity.entry(k).and_modify(|a| a.merge(&v)).or_insert(v);
+            self.activity
+                .entry(k)
+                .and_modify(|a| a.merge(&v))
+                .or_insert(v);
         }
         for (k, v) in o.accounts {
             self.accounts.entry(k).or_default().merge(v);
@@ -429,14 +479,19 @@ impl Partial {
 fn path_account(name: &str) -> Option<String> {
     let mut it = name.split(['/', '\\']);
     it.by_ref().find(|s| *s == "AWSLogs")?;
-    it.next().filter(|a| a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit())).map(str::to_string)
+    it.next()
+        .filter(|a| a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit()))
+        .map(str::to_string)
 }
 
 /// Decompresses (when gzipped) and parses one file into `part`.
 fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, part: &mut Partial) {
     let name = file.display();
     let skip = |part: &mut Partial, reason: String| {
-        part.skipped.push(Skipped { input: name.clone(), reason });
+        part.skipped.push(Skipped {
+            input: name.clone(),
+            reason,
+        });
     };
     let raw = match file.read() {
         Ok(b) => b,
@@ -445,7 +500,10 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
     let text: Cow<'_, [u8]> = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::with_capacity(raw.len() * 8);
         if let Err(e) = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out) {
-            return skip(part, format!("corrupt or truncated gzip ({e}); the file was not counted"));
+            return skip(
+                part,
+                format!("corrupt or truncated gzip ({e}); the file was not counted"),
+            );
         }
         Cow::Owned(out)
     } else {
@@ -454,7 +512,10 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
     let log: LogFile<'_> = match serde_json::from_slice(&text) {
         Ok(l) => l,
         Err(e) => {
-            return skip(part, format!("not a CloudTrail log file ({e}): expected {{\"Records\":[...]}}"));
+            return skip(
+                part,
+                format!("not a CloudTrail log file ({e}): expected {{\"Records\":[...]}}"),
+            );
         }
     };
     part.files_read += 1;
@@ -468,7 +529,9 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
             .unwrap_or_default();
         let stats = part.accounts.entry(account).or_default();
         let mut tally = |k: &'static str| *stats.records.entry(k).or_default() += 1;
-        let (Some(time), Some(source), Some(event)) = (&rec.event_time, &rec.event_source, &rec.event_name) else {
+        let (Some(time), Some(source), Some(event)) =
+            (&rec.event_time, &rec.event_source, &rec.event_name)
+        else {
             tally("malformed");
             continue;
         };
@@ -479,7 +542,8 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
         let t = t.as_second();
         stats.first = opt(stats.first, Some(t), i64::min);
         stats.last = opt(stats.last, Some(t), i64::max);
-        let data = rec.event_category.as_deref() == Some("Data") || rec.management_event == Some(false);
+        let data =
+            rec.event_category.as_deref() == Some("Data") || rec.management_event == Some(false);
         if data {
             if let Some(p) = mapper.prefix(source) {
                 stats.data_services.insert(p.to_string());
@@ -511,7 +575,10 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
             }
             Principal::Unknown(arn) => {
                 tally("unknown-principal");
-                let e = part.unknown_principals.entry(arn).or_insert((0, name.clone()));
+                let e = part
+                    .unknown_principals
+                    .entry(arn)
+                    .or_insert((0, name.clone()));
                 e.0 += 1;
                 continue;
             }
@@ -531,7 +598,10 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
         } else {
             ActivityKind::ApiCall
         };
-        part.activity.entry((who, kind)).and_modify(|a| a.add(t)).or_insert(Agg::new(t));
+        part.activity
+            .entry((who, kind))
+            .and_modify(|a| a.add(t))
+            .or_insert(Agg::new(t));
         if denied {
             tally("denied");
             continue;
@@ -540,7 +610,10 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
             Mapped::Actions(acts) => {
                 tally("used");
                 for a in acts {
-                    part.usage.entry((who, a as u32)).and_modify(|x| x.add(t)).or_insert(Agg::new(t));
+                    part.usage
+                        .entry((who, a as u32))
+                        .and_modify(|x| x.add(t))
+                        .or_insert(Agg::new(t));
                 }
             }
             Mapped::NoAction => tally("no-iam-action"),
@@ -579,7 +652,9 @@ pub fn list_files(path: &Path) -> (Vec<InputFile>, Vec<Skipped>) {
             }
             Ok(_) => {}
             Err(e) => skipped.push(Skipped {
-                input: e.path().map_or_else(|| path.display().to_string(), |p| p.display().to_string()),
+                input: e
+                    .path()
+                    .map_or_else(|| path.display().to_string(), |p| p.display().to_string()),
                 reason: format!("cannot read: {e}"),
             }),
         }
@@ -633,7 +708,13 @@ fn ts(secs: i64) -> Timestamp {
     Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn fold_into(snap: &mut Snapshot, cat: &Catalog, resolver: &Resolver, input: &CloudTrailInput, part: Partial) {
+fn fold_into(
+    snap: &mut Snapshot,
+    cat: &Catalog,
+    resolver: &Resolver,
+    input: &CloudTrailInput,
+    part: Partial,
+) {
     for ((who, action), a) in part.usage {
         snap.usage.push(UsageRecord {
             identity: resolver.id(who).to_string(),
@@ -670,7 +751,9 @@ fn fold_into(snap: &mut Snapshot, cat: &Catalog, resolver: &Resolver, input: &Cl
     for ((src, name), n) in unknown {
         snap.coverage.warnings.push(crate::model::Warning {
             input: input.label.clone(),
-            message: format!("{n} event(s) {src} {name} map to no action of the catalog; not counted as use"),
+            message: format!(
+                "{n} event(s) {src} {name} map to no action of the catalog; not counted as use"
+            ),
         });
     }
     if part.accounts.is_empty() {
@@ -690,11 +773,462 @@ fn fold_into(snap: &mut Snapshot, cat: &Catalog, resolver: &Resolver, input: &Cl
             cov.files_skipped = files_skipped;
         }
         cov.records_read = st.records.values().sum();
-        cov.records = st.records.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        cov.records = st
+            .records
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         cov.first_event = st.first.map(ts);
         cov.last_event = st.last.map(ts);
         cov.data_event_services = st.data_services.into_iter().collect();
         cov.management_events = st.management;
         snap.coverage.sources.push(cov);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Cloud;
+    use crate::catalog::aws::catalog;
+    use crate::model::{Identity, IdentityKind, System};
+
+    fn acts(m: Mapped) -> Vec<String> {
+        match m {
+            Mapped::Actions(v) => {
+                let mut n: Vec<String> = v.into_iter().map(|i| catalog().qualified(i)).collect();
+                n.sort();
+                n
+            }
+            other => vec![format!("{other:?}")],
+        }
+    }
+
+    #[test]
+    fn version_suffixes_are_stripped() {
+        assert_eq!(
+            strip_version_suffix("ListFunctions20150331"),
+            "ListFunctions"
+        );
+        assert_eq!(strip_version_suffix("GetFunction20150331v2"), "GetFunction");
+        assert_eq!(
+            strip_version_suffix("UpdateFunctionCode20150331v2"),
+            "UpdateFunctionCode"
+        );
+        assert_eq!(
+            strip_version_suffix("CreateInvalidation2014_01_31"),
+            "CreateInvalidation"
+        );
+        assert_eq!(strip_version_suffix("ListObjectsV2"), "ListObjectsV2");
+        assert_eq!(strip_version_suffix("GetObject"), "GetObject");
+        assert_eq!(strip_version_suffix("20150331"), "20150331");
+    }
+
+    #[test]
+    fn the_default_rule_and_its_exceptions() {
+        let m = EventMapper::new(catalog());
+        assert_eq!(
+            acts(m.map("iam.amazonaws.com", "ListUsers")),
+            ["iam:ListUsers"]
+        );
+        // monitoring.amazonaws.com is CloudWatch, whose prefix is cloudwatch.
+        assert_eq!(
+            acts(m.map("monitoring.amazonaws.com", "PutMetricData")),
+            ["cloudwatch:PutMetricData"]
+        );
+        assert_eq!(
+            acts(m.map("lambda.amazonaws.com", "ListFunctions20150331")),
+            ["lambda:ListFunctions"]
+        );
+        assert_eq!(
+            acts(m.map("lambda.amazonaws.com", "GetFunction20150331v2")),
+            ["lambda:GetFunction"]
+        );
+        // The name is not the action's.
+        assert_eq!(
+            acts(m.map("s3.amazonaws.com", "ListBuckets")),
+            ["s3:ListAllMyBuckets"]
+        );
+        // HeadObject needs GetObject, or GetObjectVersion with a version ID: an ANY row
+        // credits both, so neither is called unused on doubtful evidence.
+        assert_eq!(
+            acts(m.map("s3.amazonaws.com", "HeadObject")),
+            ["s3:GetObject", "s3:GetObjectVersion"]
+        );
+        assert_eq!(
+            acts(m.map("kms.amazonaws.com", "ReEncrypt")),
+            ["kms:ReEncryptFrom", "kms:ReEncryptTo"]
+        );
+        assert_eq!(
+            acts(m.map("lambda.amazonaws.com", "Invoke")),
+            ["lambda:InvokeFunction"]
+        );
+        // Recorded, but no IAM action authorizes it.
+        assert_eq!(
+            m.map("signin.amazonaws.com", "ConsoleLogin"),
+            Mapped::NoAction
+        );
+        // Unknown to the catalog.
+        assert_eq!(m.map("s3.amazonaws.com", "NoSuchCall"), Mapped::Unknown);
+        assert_eq!(
+            m.map("nosuchservice.amazonaws.com", "Anything"),
+            Mapped::Unknown
+        );
+    }
+
+    #[test]
+    fn every_mapping_row_names_catalog_actions() {
+        let cat = catalog();
+        let m = EventMapper::new(cat);
+        for ((prefix, name), acts) in &m.names {
+            assert!(!acts.is_empty(), "{prefix} {name}: no catalog action");
+        }
+        for (src, prefix) in &m.sources {
+            assert!(cat.has_service(prefix), "{src} -> {prefix}: unknown prefix");
+        }
+        // Rows of event_names.tsv name only catalog actions.
+        for r in rows(EVENT_NAMES_TSV).filter(|r| r.len() >= 3) {
+            for a in r[2].split(',') {
+                let q = format!("{}:{}", r[0], a.trim());
+                assert!(
+                    cat.lookup(&q).is_some() || cat.lookup(a.trim()).is_some(),
+                    "{q}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn denied_codes() {
+        for c in [
+            "AccessDenied",
+            "AccessDeniedException",
+            "Client.UnauthorizedOperation",
+            "UnauthorizedOperation",
+        ] {
+            assert!(is_access_denied(c), "{c}");
+        }
+        for c in ["NoSuchEntity", "ValidationException", "ThrottlingException"] {
+            assert!(!is_access_denied(c), "{c}");
+        }
+    }
+
+    fn snapshot() -> Snapshot {
+        let mut s = Snapshot::new();
+        s.systems.push(System {
+            cloud: Cloud::Aws,
+            id: "111122223333".into(),
+            name: None,
+        });
+        let mk = |arn: &str, name: &str, kind| Identity {
+            id: arn.into(),
+            cloud: Cloud::Aws,
+            system: "111122223333".into(),
+            name: name.into(),
+            kind,
+            created: None,
+            human: None,
+            member_of: vec![],
+            grants: vec![],
+            boundary: None,
+            trusted_by: vec![],
+            provider_managed: false,
+        };
+        s.identities.push(mk(
+            "arn:aws:iam::111122223333:user/dev/alice",
+            "alice",
+            IdentityKind::User,
+        ));
+        s.identities.push(mk(
+            "arn:aws:iam::111122223333:role/service/app-role",
+            "app-role",
+            IdentityKind::Role,
+        ));
+        s.identities.push(mk(
+            "arn:aws:iam::111122223333:group/admins",
+            "admins",
+            IdentityKind::Group,
+        ));
+        s.normalize();
+        s
+    }
+
+    fn ui(v: serde_json::Value) -> Principal {
+        let text = v.to_string();
+        let u: UserIdentity<'_> = serde_json::from_str(&text).expect("userIdentity");
+        Resolver::new(&snapshot()).resolve(&u)
+    }
+
+    #[test]
+    fn principals_resolve_to_identities() {
+        use serde_json::json;
+        let alice = ui(
+            json!({"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/dev/alice", "userName": "alice"}),
+        );
+        let role = ui(
+            json!({"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/app-role/i-0abc",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/service/app-role"}}}),
+        );
+        // The session's ARN omits the role's path; without an issuer the name still resolves.
+        let role2 = ui(
+            json!({"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/app-role/sess"}),
+        );
+        assert!(matches!(alice, Principal::Identity(_)));
+        assert!(matches!(role, Principal::Identity(_)));
+        assert_eq!(role, role2);
+        assert_ne!(alice, role);
+        assert_eq!(
+            ui(json!({"type": "AWSService", "invokedBy": "lambda.amazonaws.com"})),
+            Principal::AwsService
+        );
+        assert_eq!(
+            ui(json!({"type": "Root", "arn": "arn:aws:iam::111122223333:root"})),
+            Principal::Root
+        );
+        assert_eq!(
+            ui(
+                json!({"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/ghost", "userName": "ghost"})
+            ),
+            Principal::Unknown("arn:aws:iam::111122223333:user/ghost".into())
+        );
+        assert_eq!(
+            ui(
+                json!({"type": "IAMUser", "arn": "arn:aws:iam::999999999999:user/bob", "userName": "bob"})
+            ),
+            Principal::OtherAccount
+        );
+        // Groups never act: a group ARN is not a principal.
+        assert!(matches!(
+            ui(
+                json!({"type": "IAMUser", "arn": "arn:aws:iam::111122223333:group/admins", "userName": "admins"})
+            ),
+            Principal::Unknown(_)
+        ));
+    }
+
+    fn gz(records: serde_json::Value) -> &'static [u8] {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(
+            serde_json::json!({ "Records": records })
+                .to_string()
+                .as_bytes(),
+        )
+        .expect("gzip");
+        Box::leak(e.finish().expect("gzip").into_boxed_slice())
+    }
+
+    fn event(
+        who: &str,
+        src: &str,
+        name: &str,
+        t: &str,
+        extra: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "eventTime": t, "eventSource": src, "eventName": name, "recipientAccountId": "111122223333",
+            "eventCategory": "Management", "managementEvent": true, "eventType": "AwsApiCall",
+            "userIdentity": {"type": "IAMUser", "arn": who, "userName": who.rsplit('/').next()}
+        });
+        if let (Some(o), Some(x)) = (v.as_object_mut(), extra.as_object()) {
+            for (k, val) in x {
+                o.insert(k.clone(), val.clone());
+            }
+        }
+        v
+    }
+
+    fn run(files: Vec<InputFile>, threads: usize) -> Snapshot {
+        let mut s = snapshot();
+        let inputs = [CloudTrailInput {
+            label: "ct".into(),
+            files,
+        }];
+        import_cloudtrail(&mut s, catalog(), &inputs, threads, &|| {});
+        s
+    }
+
+    #[test]
+    fn denied_attempts_are_activity_not_use_and_errors_are_use() {
+        use serde_json::json;
+        let a = "arn:aws:iam::111122223333:user/dev/alice";
+        let f = InputFile::Embedded {
+            name: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/x.json.gz".into(),
+            bytes: gz(json!([
+                event(
+                    a,
+                    "iam.amazonaws.com",
+                    "ListUsers",
+                    "2026-10-01T10:00:00Z",
+                    json!({})
+                ),
+                event(
+                    a,
+                    "iam.amazonaws.com",
+                    "ListUsers",
+                    "2026-10-03T10:00:00Z",
+                    json!({})
+                ),
+                event(
+                    a,
+                    "iam.amazonaws.com",
+                    "CreateUser",
+                    "2026-10-02T10:00:00Z",
+                    json!({"errorCode": "AccessDenied"})
+                ),
+                event(
+                    a,
+                    "iam.amazonaws.com",
+                    "GetUser",
+                    "2026-10-02T11:00:00Z",
+                    json!({"errorCode": "NoSuchEntity"})
+                ),
+                event(
+                    a,
+                    "s3.amazonaws.com",
+                    "GetObject",
+                    "2026-10-02T12:00:00Z",
+                    json!({"eventCategory": "Data", "managementEvent": false})
+                ),
+            ])),
+        };
+        let s = run(vec![f], 1);
+        let used: Vec<(&str, u64)> = s
+            .usage
+            .iter()
+            .map(|u| (u.permission.as_str(), u.count))
+            .collect();
+        assert_eq!(
+            used,
+            [
+                ("iam:GetUser", 1),
+                ("iam:ListUsers", 2),
+                ("s3:GetObject", 1)
+            ]
+        );
+        let list = s
+            .usage
+            .iter()
+            .find(|u| u.permission == "iam:ListUsers")
+            .expect("ListUsers");
+        assert_eq!(list.first_seen.to_string(), "2026-10-01T10:00:00Z");
+        assert_eq!(list.last_seen.to_string(), "2026-10-03T10:00:00Z");
+        assert!(
+            s.activity
+                .iter()
+                .any(|x| x.kind == ActivityKind::DeniedAttempt && x.count == 1)
+        );
+        let cov = &s.coverage.sources[0];
+        assert_eq!(cov.records.get("denied"), Some(&1));
+        assert_eq!(cov.data_event_services, vec!["s3".to_string()]);
+        assert!(cov.management_events);
+    }
+
+    #[test]
+    fn bad_files_are_skipped_and_named_and_the_rest_is_read() {
+        use serde_json::json;
+        let a = "arn:aws:iam::111122223333:user/dev/alice";
+        let good = gz(json!([event(
+            a,
+            "iam.amazonaws.com",
+            "ListUsers",
+            "2026-10-01T10:00:00Z",
+            json!({})
+        )]));
+        let truncated: &'static [u8] =
+            Box::leak(good[..good.len() / 2].to_vec().into_boxed_slice());
+        let files = vec![
+            InputFile::Embedded {
+                name: "good.json.gz".into(),
+                bytes: good,
+            },
+            InputFile::Embedded {
+                name: "truncated.json.gz".into(),
+                bytes: truncated,
+            },
+            InputFile::Embedded {
+                name: "html.json".into(),
+                bytes: b"<html>not json</html>",
+            },
+            InputFile::Embedded {
+                name: "other.json".into(),
+                bytes: b"{\"Version\": 1}",
+            },
+        ];
+        let s = run(files, 2);
+        assert_eq!(s.usage.len(), 1);
+        let skipped: Vec<&str> = s
+            .coverage
+            .skipped
+            .iter()
+            .map(|x| x.input.as_str())
+            .collect();
+        assert_eq!(skipped, ["html.json", "other.json", "truncated.json.gz"]);
+        assert!(s.coverage.skipped[2].reason.contains("gzip"));
+        assert!(
+            s.coverage.skipped[0]
+                .reason
+                .contains("not a CloudTrail log file")
+        );
+        assert_eq!(s.coverage.sources[0].files_read, 1);
+        assert_eq!(s.coverage.sources[0].files_skipped, 3);
+    }
+
+    #[test]
+    fn unknown_principals_make_the_result_partial_and_are_named() {
+        use serde_json::json;
+        let ghost = "arn:aws:iam::111122223333:user/ghost";
+        let f = InputFile::Embedded {
+            name: "f.json".into(),
+            bytes: Box::leak(
+                json!({"Records": [event(ghost, "iam.amazonaws.com", "ListUsers", "2026-10-01T10:00:00Z", json!({}))]})
+                    .to_string()
+                    .into_bytes()
+                    .into_boxed_slice(),
+            ),
+        };
+        let s = run(vec![f], 1);
+        assert!(s.coverage.is_partial());
+        assert_eq!(
+            s.coverage.skipped[0].input,
+            format!("f.json: events of {ghost}")
+        );
+        assert!(s.usage.is_empty());
+    }
+
+    #[test]
+    fn file_order_splitting_and_threads_do_not_change_the_result() {
+        use serde_json::json;
+        let a = "arn:aws:iam::111122223333:user/dev/alice";
+        let evs: Vec<_> = (0..40)
+            .map(|i| {
+                let name = ["ListUsers", "GetUser", "ListRoles", "GetRole"][i % 4];
+                event(
+                    a,
+                    "iam.amazonaws.com",
+                    name,
+                    &format!("2026-10-{:02}T10:00:00Z", 1 + i % 28),
+                    json!({}),
+                )
+            })
+            .collect();
+        let one = vec![InputFile::Embedded {
+            name: "all.json.gz".into(),
+            bytes: gz(json!(evs.clone())),
+        }];
+        let mut split: Vec<InputFile> = evs
+            .chunks(7)
+            .enumerate()
+            .map(|(i, c)| InputFile::Embedded {
+                name: format!("part{i}.json.gz"),
+                bytes: gz(json!(c)),
+            })
+            .collect();
+        split.reverse();
+        let key =
+            |s: &Snapshot| serde_json::to_string(&(&s.usage, &s.activity)).unwrap_or_default();
+        let a1 = key(&run(one, 1));
+        assert_eq!(a1, key(&run(split.clone(), 1)));
+        assert_eq!(a1, key(&run(split, 2)));
     }
 }

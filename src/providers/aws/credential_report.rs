@@ -7,13 +7,19 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::model::{Activity, ActivityKind, Credential, EvidenceSource, Snapshot, SourceCoverage, SourceKind, Warning};
+use crate::model::{
+    Activity, ActivityKind, Credential, EvidenceSource, Snapshot, SourceCoverage, SourceKind,
+    Warning,
+};
 use crate::providers::InputFile;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialReportError {
     #[error("cannot read {file}: {source}")]
-    Read { file: String, source: std::io::Error },
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
     #[error("{file} is not an IAM credential report (CSV with a `user,arn,...` header): {reason}")]
     NotAReport { file: String, reason: String },
 }
@@ -43,15 +49,22 @@ fn yes(cell: &Option<String>) -> bool {
     cell.as_deref() == Some("true")
 }
 
-pub fn import_credential_report(snap: &mut Snapshot, file: &InputFile) -> Result<(), CredentialReportError> {
+pub fn import_credential_report(
+    snap: &mut Snapshot,
+    file: &InputFile,
+) -> Result<(), CredentialReportError> {
     let name = file.display();
-    let bytes = file
-        .read()
-        .map_err(|source| CredentialReportError::Read { file: name.clone(), source })?;
+    let bytes = file.read().map_err(|source| CredentialReportError::Read {
+        file: name.clone(),
+        source,
+    })?;
     let mut rdr = csv::Reader::from_reader(&bytes[..]);
     let headers = rdr
         .headers()
-        .map_err(|e| CredentialReportError::NotAReport { file: name.clone(), reason: e.to_string() })?;
+        .map_err(|e| CredentialReportError::NotAReport {
+            file: name.clone(),
+            reason: e.to_string(),
+        })?;
     if headers.get(0) != Some("user") || headers.get(1) != Some("arn") {
         return Err(CredentialReportError::NotAReport {
             file: name,
@@ -90,8 +103,18 @@ pub fn import_credential_report(snap: &mut Snapshot, file: &InputFile) -> Result
         }
         let password = yes(&row.password_enabled);
         let keys = [
-            ("access-key-1", yes(&row.access_key_1_active), date(&row.access_key_1_last_rotated), date(&row.access_key_1_last_used_date)),
-            ("access-key-2", yes(&row.access_key_2_active), date(&row.access_key_2_last_rotated), date(&row.access_key_2_last_used_date)),
+            (
+                "access-key-1",
+                yes(&row.access_key_1_active),
+                date(&row.access_key_1_last_rotated),
+                date(&row.access_key_1_last_used_date),
+            ),
+            (
+                "access-key-2",
+                yes(&row.access_key_2_active),
+                date(&row.access_key_2_last_rotated),
+                date(&row.access_key_2_last_used_date),
+            ),
         ];
         snap.credentials.push(Credential {
             identity: row.arn.clone(),
@@ -101,7 +124,8 @@ pub fn import_credential_report(snap: &mut Snapshot, file: &InputFile) -> Result
             last_used: date(&row.password_last_used),
         });
         if let Some(t) = date(&row.password_last_used) {
-            snap.activity.push(activity(&row.arn, ActivityKind::ConsoleSignIn, t));
+            snap.activity
+                .push(activity(&row.arn, ActivityKind::ConsoleSignIn, t));
         }
         let mut any_active_key = false;
         for (kind, active, since, last_used) in keys {
@@ -118,15 +142,19 @@ pub fn import_credential_report(snap: &mut Snapshot, file: &InputFile) -> Result
                 last_used,
             });
             if let Some(t) = last_used {
-                snap.activity.push(activity(&row.arn, ActivityKind::AccessKeyUse, t));
+                snap.activity
+                    .push(activity(&row.arn, ActivityKind::AccessKeyUse, t));
             }
         }
         // A user without a console password that works through access keys
         // is a workload, not a person.
-        if !password && any_active_key {
-            if let Ok(i) = snap.identities.binary_search_by(|x| x.id.as_str().cmp(&row.arn)) {
-                snap.identities[i].kind = crate::model::IdentityKind::WorkloadUser;
-            }
+        if !password
+            && any_active_key
+            && let Ok(i) = snap
+                .identities
+                .binary_search_by(|x| x.id.as_str().cmp(&row.arn))
+        {
+            snap.identities[i].kind = crate::model::IdentityKind::WorkloadUser;
         }
     }
     snap.coverage.sources.push(cov);

@@ -24,7 +24,10 @@ use crate::providers::InputFile;
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("cannot read {file}: {source}")]
-    Read { file: String, source: std::io::Error },
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
     #[error(
         "{file} is not the output of `aws iam get-account-authorization-details --output json`: {reason}"
     )]
@@ -183,7 +186,9 @@ fn trusted_principals(doc: Option<&Value>) -> Vec<String> {
                 for v in m.values() {
                     match v {
                         Value::String(p) => out.push(p.clone()),
-                        Value::Array(a) => out.extend(a.iter().filter_map(Value::as_str).map(str::to_string)),
+                        Value::Array(a) => {
+                            out.extend(a.iter().filter_map(Value::as_str).map(str::to_string))
+                        }
                         _ => {}
                     }
                 }
@@ -200,14 +205,24 @@ fn trusted_principals(doc: Option<&Value>) -> Vec<String> {
 /// read or parsed is an error for the caller to record as skipped; problems
 /// inside it (a missing policy, a duplicate identity) are recorded in
 /// coverage and the rest is imported.
-pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Result<(), ImportError> {
+pub fn import_authorization_details(
+    snap: &mut Snapshot,
+    file: &InputFile,
+) -> Result<(), ImportError> {
     let name = file.display();
-    let bytes = file.read().map_err(|source| ImportError::Read { file: name.clone(), source })?;
-    let gaad: Gaad = serde_json::from_slice(&bytes).map_err(|e| ImportError::NotAuthorizationDetails {
+    let bytes = file.read().map_err(|source| ImportError::Read {
         file: name.clone(),
-        reason: e.to_string(),
+        source,
     })?;
-    if gaad.user_detail_list.is_empty() && gaad.role_detail_list.is_empty() && gaad.group_detail_list.is_empty() {
+    let gaad: Gaad =
+        serde_json::from_slice(&bytes).map_err(|e| ImportError::NotAuthorizationDetails {
+            file: name.clone(),
+            reason: e.to_string(),
+        })?;
+    if gaad.user_detail_list.is_empty()
+        && gaad.role_detail_list.is_empty()
+        && gaad.group_detail_list.is_empty()
+    {
         return Err(ImportError::NotAuthorizationDetails {
             file: name,
             reason: "it holds no users, groups or roles".into(),
@@ -227,7 +242,11 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
         .unwrap_or("unknown")
         .to_string();
     cov.system = Some(account.clone());
-    snap.systems.push(System { cloud: Cloud::Aws, id: account.clone(), name: None });
+    snap.systems.push(System {
+        cloud: Cloud::Aws,
+        id: account.clone(),
+        name: None,
+    });
 
     let managed: HashMap<&str, &ManagedPolicyDetail> =
         gaad.policies.iter().map(|p| (p.arn.as_str(), p)).collect();
@@ -245,13 +264,19 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
                 document: p.policy_document.clone(),
                 origin: Some(name.clone()),
             });
-            grants.push(Grant { policy: id, scope: account.clone() });
+            grants.push(Grant {
+                policy: id,
+                scope: account.clone(),
+            });
         }
     };
     let mut attached = |owner: &str, list: &[AttachedPolicy], grants: &mut Vec<Grant>| {
         for p in list {
             referenced.push((p.policy_arn.clone(), owner.to_string()));
-            grants.push(Grant { policy: p.policy_arn.clone(), scope: account.clone() });
+            grants.push(Grant {
+                policy: p.policy_arn.clone(),
+                scope: account.clone(),
+            });
         }
     };
 
@@ -265,13 +290,27 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
         let mut grants = Vec::new();
         attached(&g.arn, &g.attached_managed_policies, &mut grants);
         inline(&g.arn, &g.group_policy_list, &mut grants);
-        identities.push(identity(&g.arn, &account, &g.group_name, IdentityKind::Group, g.create_date, grants));
+        identities.push(identity(
+            &g.arn,
+            &account,
+            &g.group_name,
+            IdentityKind::Group,
+            g.create_date,
+            grants,
+        ));
     }
     for u in &gaad.user_detail_list {
         let mut grants = Vec::new();
         attached(&u.arn, &u.attached_managed_policies, &mut grants);
         inline(&u.arn, &u.user_policy_list, &mut grants);
-        let mut id = identity(&u.arn, &account, &u.user_name, IdentityKind::User, u.create_date, grants);
+        let mut id = identity(
+            &u.arn,
+            &account,
+            &u.user_name,
+            IdentityKind::User,
+            u.create_date,
+            grants,
+        );
         for g in &u.group_list {
             match group_arns.get(g.as_str()) {
                 Some(arn) => id.member_of.push(arn.to_string()),
@@ -291,7 +330,14 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
         let mut grants = Vec::new();
         attached(&r.arn, &r.attached_managed_policies, &mut grants);
         inline(&r.arn, &r.role_policy_list, &mut grants);
-        let mut id = identity(&r.arn, &account, &r.role_name, IdentityKind::Role, r.create_date, grants);
+        let mut id = identity(
+            &r.arn,
+            &account,
+            &r.role_name,
+            IdentityKind::Role,
+            r.create_date,
+            grants,
+        );
         id.trusted_by = trusted_principals(r.assume_role_policy_document.as_ref());
         id.provider_managed = r.path.starts_with("/aws-service-role/");
         if let Some(b) = &r.permissions_boundary {
@@ -322,9 +368,10 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
         let Some(p) = managed.get(arn.as_str()) else {
             snap.coverage.skipped.push(Skipped {
                 input: format!("{name}: policy {arn} (attached to {holder})"),
-                reason: "the policy's document is not in the file: export without --filter so that \
+                reason:
+                    "the policy's document is not in the file: export without --filter so that \
                          every attached policy is included"
-                    .into(),
+                        .into(),
             });
             continue;
         };
@@ -338,7 +385,10 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
         new_policies.push(Policy {
             id: arn.clone(),
             cloud: Cloud::Aws,
-            name: p.policy_name.clone().unwrap_or_else(|| last_segment(arn).to_string()),
+            name: p
+                .policy_name
+                .clone()
+                .unwrap_or_else(|| last_segment(arn).to_string()),
             kind: if arn_account(arn) == Some("aws") {
                 PolicyKind::ProviderManaged
             } else {
@@ -349,7 +399,8 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
         });
     }
 
-    let existing: std::collections::HashSet<String> = snap.identities.iter().map(|i| i.id.clone()).collect();
+    let existing: std::collections::HashSet<String> =
+        snap.identities.iter().map(|i| i.id.clone()).collect();
     for id in identities {
         if existing.contains(&id.id) {
             snap.coverage.warnings.push(Warning {
@@ -360,7 +411,9 @@ pub fn import_authorization_details(snap: &mut Snapshot, file: &InputFile) -> Re
         }
         snap.identities.push(id);
     }
-    cov.records_read = (gaad.user_detail_list.len() + gaad.group_detail_list.len() + gaad.role_detail_list.len()) as u64;
+    cov.records_read = (gaad.user_detail_list.len()
+        + gaad.group_detail_list.len()
+        + gaad.role_detail_list.len()) as u64;
     snap.policies.extend(new_policies);
     snap.coverage.sources.push(cov);
     snap.normalize();
@@ -398,7 +451,10 @@ mod tests {
 
     fn embedded(v: Value) -> InputFile {
         let s: &'static str = Box::leak(v.to_string().into_boxed_str());
-        InputFile::Embedded { name: "gaad.json".into(), bytes: s.as_bytes() }
+        InputFile::Embedded {
+            name: "gaad.json".into(),
+            bytes: s.as_bytes(),
+        }
     }
 
     fn sample() -> Value {
@@ -430,17 +486,29 @@ mod tests {
         let mut snap = Snapshot::new();
         import_authorization_details(&mut snap, &embedded(sample())).expect("imports");
         assert_eq!(snap.systems[0].id, "123456789012");
-        let ann = snap.identity("arn:aws:iam::123456789012:user/ann").expect("ann");
+        let ann = snap
+            .identity("arn:aws:iam::123456789012:user/ann")
+            .expect("ann");
         assert_eq!(ann.member_of, vec!["arn:aws:iam::123456789012:group/devs"]);
-        assert_eq!(ann.boundary.as_deref(), Some("arn:aws:iam::123456789012:policy/B"));
+        assert_eq!(
+            ann.boundary.as_deref(),
+            Some("arn:aws:iam::123456789012:policy/B")
+        );
         assert_eq!(ann.grants.len(), 2);
         // The default version (v1), not the first listed (v2).
-        let p = snap.policy("arn:aws:iam::123456789012:policy/P").expect("P");
+        let p = snap
+            .policy("arn:aws:iam::123456789012:policy/P")
+            .expect("P");
         assert_eq!(p.document["Statement"][0]["Action"], "s3:GetObject");
         assert_eq!(p.kind, PolicyKind::CustomerManaged);
         // PolicyName missing (as moto writes it): named from the ARN.
-        let ro = snap.policy("arn:aws:iam::aws:policy/ReadOnlyAccess").expect("RO");
-        assert_eq!((ro.name.as_str(), ro.kind), ("ReadOnlyAccess", PolicyKind::ProviderManaged));
+        let ro = snap
+            .policy("arn:aws:iam::aws:policy/ReadOnlyAccess")
+            .expect("RO");
+        assert_eq!(
+            (ro.name.as_str(), ro.kind),
+            ("ReadOnlyAccess", PolicyKind::ProviderManaged)
+        );
         let slr = snap
             .identity("arn:aws:iam::123456789012:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport")
             .expect("slr");
@@ -454,7 +522,10 @@ mod tests {
 
     #[test]
     fn non_json_file_is_a_named_error() {
-        let f = InputFile::Embedded { name: "bad.json".into(), bytes: b"<html>nope" };
+        let f = InputFile::Embedded {
+            name: "bad.json".into(),
+            bytes: b"<html>nope",
+        };
         let err = import_authorization_details(&mut Snapshot::new(), &f).expect_err("fails");
         assert!(err.to_string().starts_with("bad.json is not the output of"));
     }

@@ -123,7 +123,8 @@ fn parse_statement(index: usize, s: &Value) -> Result<Statement, PolicyError> {
             ));
         }
     };
-    let actions = patterns(&label, s, "Action")?.ok_or_else(|| PolicyError::NoAction(label.clone()))?;
+    let actions =
+        patterns(&label, s, "Action")?.ok_or_else(|| PolicyError::NoAction(label.clone()))?;
     let resources = patterns(&label, s, "Resource")?;
     let conditional = s
         .get("Condition")
@@ -138,7 +139,11 @@ fn parse_statement(index: usize, s: &Value) -> Result<Statement, PolicyError> {
 }
 
 /// Reads `Element` or `NotElement` as a string or a list of strings.
-fn patterns(label: &str, s: &Value, element: &'static str) -> Result<Option<Patterns>, PolicyError> {
+fn patterns(
+    label: &str,
+    s: &Value,
+    element: &'static str,
+) -> Result<Option<Patterns>, PolicyError> {
     let not = format!("Not{element}");
     let (v, negated) = match (s.get(element), s.get(&not)) {
         (Some(_), Some(_)) => return Err(PolicyError::Both(label.to_string(), element)),
@@ -218,7 +223,9 @@ pub fn evaluate(doc: &PolicyDocument, cat: &Catalog) -> EvaluatedPolicy {
         let target = match st.effect {
             Effect::Allow if st.conditional => &mut out.allow_conditional,
             Effect::Allow => &mut out.allow,
-            Effect::Deny if !st.conditional && covers_every_resource(&st.resources) => &mut out.deny,
+            Effect::Deny if !st.conditional && covers_every_resource(&st.resources) => {
+                &mut out.deny
+            }
             Effect::Deny => &mut out.deny_partial,
         };
         target.union_with(&set);
@@ -271,7 +278,10 @@ pub fn combine<'a>(
         conditional.union_with(&b_cond);
     }
     conditional.intersect_with(&granted);
-    Effective { granted, conditional }
+    Effective {
+        granted,
+        conditional,
+    }
 }
 
 #[cfg(test)]
@@ -296,15 +306,21 @@ mod tests {
 
     #[test]
     fn string_or_list_and_single_statement_object() {
-        let a = eval(json!({"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}));
+        let a = eval(
+            json!({"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}),
+        );
         assert_eq!(a.allow.count_ones(..), 1);
-        let b = eval(json!({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["*"]}]}));
+        let b = eval(
+            json!({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["*"]}]}),
+        );
         assert_eq!(b.allow.count_ones(..), 2);
     }
 
     #[test]
     fn action_names_are_case_insensitive() {
-        let a = eval(json!({"Statement": [{"Effect": "Allow", "Action": "S3:getobject", "Resource": "*"}]}));
+        let a = eval(
+            json!({"Statement": [{"Effect": "Allow", "Action": "S3:getobject", "Resource": "*"}]}),
+        );
         assert!(has(&a.allow, "s3:GetObject"));
         assert!(a.unknown_actions.is_empty());
     }
@@ -322,7 +338,9 @@ mod tests {
 
     #[test]
     fn wildcards_across_services() {
-        let e = eval(json!({"Statement": [{"Effect": "Allow", "Action": ["*:Describe*", "s3:List*"], "Resource": "*"}]}));
+        let e = eval(
+            json!({"Statement": [{"Effect": "Allow", "Action": ["*:Describe*", "s3:List*"], "Resource": "*"}]}),
+        );
         assert!(has(&e.allow, "ec2:DescribeInstances"));
         assert!(has(&e.allow, "rds:DescribeDBInstances"));
         assert!(has(&e.allow, "s3:ListBucket"));
@@ -342,7 +360,8 @@ mod tests {
             None,
         );
         let cat = catalog();
-        let expected = cat.matching("iam:Get*").count_ones(..) + cat.matching("iam:List*").count_ones(..) + 1;
+        let expected =
+            cat.matching("iam:Get*").count_ones(..) + cat.matching("iam:List*").count_ones(..) + 1;
         assert_eq!(eff.granted.count_ones(..), expected);
         assert!(has(&eff.granted, "iam:GetRole"));
         assert!(!has(&eff.granted, "iam:CreateUser"));
@@ -354,7 +373,9 @@ mod tests {
     fn not_action_allow_grants_all_other_services() {
         // PowerUserAccess's shape.
         let eff = effective(
-            &[json!({"Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"}]})],
+            &[
+                json!({"Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"}]}),
+            ],
             None,
         );
         assert!(has(&eff.granted, "ec2:TerminateInstances"));
@@ -412,12 +433,19 @@ mod tests {
     fn boundary_intersects() {
         // Policies: s3:* and iam:*; boundary: s3 and cloudwatch only.
         let eff = effective(
-            &[json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "iam:*"], "Resource": "*"}]})],
-            Some(json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "cloudwatch:*"], "Resource": "*"}]})),
+            &[
+                json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "iam:*"], "Resource": "*"}]}),
+            ],
+            Some(
+                json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "cloudwatch:*"], "Resource": "*"}]}),
+            ),
         );
         let cat = catalog();
         assert_eq!(eff.granted, cat.matching("s3:*"));
-        assert!(!has(&eff.granted, "cloudwatch:PutMetricData"), "the boundary grants nothing by itself");
+        assert!(
+            !has(&eff.granted, "cloudwatch:PutMetricData"),
+            "the boundary grants nothing by itself"
+        );
         assert!(!has(&eff.granted, "iam:CreateUser"));
     }
 
@@ -437,20 +465,43 @@ mod tests {
 
     #[test]
     fn unknown_actions_are_reported_not_fatal() {
-        let e = eval(json!({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:NoSuchThing", "madeup:*"], "Resource": "*"}]}));
+        let e = eval(
+            json!({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:NoSuchThing", "madeup:*"], "Resource": "*"}]}),
+        );
         assert_eq!(e.allow.count_ones(..), 1);
-        assert_eq!(e.unknown_actions, vec!["madeup:*".to_string(), "s3:NoSuchThing".to_string()]);
+        assert_eq!(
+            e.unknown_actions,
+            vec!["madeup:*".to_string(), "s3:NoSuchThing".to_string()]
+        );
     }
 
     #[test]
     fn malformed_documents_are_typed_errors() {
         let err = |v: Value| parse_document(&v).expect_err("invalid");
-        assert_eq!(err(json!({"Version": "2012-10-17"})), PolicyError::NoStatement);
-        assert!(matches!(err(json!({"Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]})), PolicyError::BadEffect(l, _) if l == "#1"));
-        assert!(matches!(err(json!({"Statement": [{"Sid": "X", "Effect": "Allow", "Resource": "*"}]})), PolicyError::NoAction(l) if l == "X"));
-        assert!(matches!(err(json!({"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "s3:*", "Resource": "*"}]})), PolicyError::Both(_, "Action")));
-        assert!(matches!(err(json!({"Statement": [{"Effect": "Allow", "Action": 7, "Resource": "*"}]})), PolicyError::BadType(_, "Action")));
-        assert!(matches!(parse_document(&Value::String("{not json".into())), Err(PolicyError::Json(_))));
+        assert_eq!(
+            err(json!({"Version": "2012-10-17"})),
+            PolicyError::NoStatement
+        );
+        assert!(
+            matches!(err(json!({"Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]})), PolicyError::BadEffect(l, _) if l == "#1")
+        );
+        assert!(
+            matches!(err(json!({"Statement": [{"Sid": "X", "Effect": "Allow", "Resource": "*"}]})), PolicyError::NoAction(l) if l == "X")
+        );
+        assert!(matches!(
+            err(
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "NotAction": "s3:*", "Resource": "*"}]})
+            ),
+            PolicyError::Both(_, "Action")
+        ));
+        assert!(matches!(
+            err(json!({"Statement": [{"Effect": "Allow", "Action": 7, "Resource": "*"}]})),
+            PolicyError::BadType(_, "Action")
+        ));
+        assert!(matches!(
+            parse_document(&Value::String("{not json".into())),
+            Err(PolicyError::Json(_))
+        ));
         assert_eq!(parse_document(&json!(42)), Err(PolicyError::NotADocument));
     }
 }

@@ -23,17 +23,53 @@ pub const DATA_EVENT_ACTIONS: &[(&str, &[&str])] = &[
     (
         "dynamodb",
         &[
-            "GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "BatchWriteItem", "Query",
-            "Scan", "ConditionCheckItem", "PartiQLSelect", "PartiQLInsert", "PartiQLUpdate",
-            "PartiQLDelete", "GetRecords", "GetShardIterator",
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "BatchGetItem",
+            "BatchWriteItem",
+            "Query",
+            "Scan",
+            "ConditionCheckItem",
+            "PartiQLSelect",
+            "PartiQLInsert",
+            "PartiQLUpdate",
+            "PartiQLDelete",
+            "GetRecords",
+            "GetShardIterator",
         ],
     ),
     ("sns", &["Publish"]),
-    ("sqs", &["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility"]),
-    ("kinesis", &["PutRecord", "PutRecords", "GetRecords", "GetShardIterator", "SubscribeToShard"]),
+    (
+        "sqs",
+        &[
+            "SendMessage",
+            "ReceiveMessage",
+            "DeleteMessage",
+            "ChangeMessageVisibility",
+        ],
+    ),
+    (
+        "kinesis",
+        &[
+            "PutRecord",
+            "PutRecords",
+            "GetRecords",
+            "GetShardIterator",
+            "SubscribeToShard",
+        ],
+    ),
     (
         "ebs",
-        &["ListSnapshotBlocks", "ListChangedBlocks", "GetSnapshotBlock", "PutSnapshotBlock", "StartSnapshot", "CompleteSnapshot"],
+        &[
+            "ListSnapshotBlocks",
+            "ListChangedBlocks",
+            "GetSnapshotBlock",
+            "PutSnapshotBlock",
+            "StartSnapshot",
+            "CompleteSnapshot",
+        ],
     ),
     ("s3-object-lambda", &["*"]),
 ];
@@ -41,20 +77,35 @@ pub const DATA_EVENT_ACTIONS: &[(&str, &[&str])] = &[
 /// S3 bucket-level listing calls that CloudTrail logs as data events
 /// (Amazon S3 User Guide, "Amazon S3 CloudTrail events": ListObjects,
 /// ListObjectVersions, ListMultipartUploads are data events).
-pub const S3_DATA_LISTS: &[&str] = &["ListBucket", "ListBucketVersions", "ListBucketMultipartUploads"];
+pub const S3_DATA_LISTS: &[&str] = &[
+    "ListBucket",
+    "ListBucketVersions",
+    "ListBucketMultipartUploads",
+];
 
 /// Permission-only actions: never recorded as an event of their own.
-pub const PERMISSION_ONLY: &[&str] = &["iam:PassRole", "sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext"];
+pub const PERMISSION_ONLY: &[&str] = &[
+    "iam:PassRole",
+    "sts:TagSession",
+    "sts:SetSourceIdentity",
+    "sts:SetContext",
+];
 
 /// The data-event actions of one service (`s3`: every action on the object
 /// resource type, plus the listing calls).
 pub fn data_actions(cat: &Catalog, prefix: &str) -> PermSet {
     let mut set = cat.empty_set();
-    if prefix == "s3" {
-        if let Some(svc) = cat.service("s3") {
+    if prefix == "s3"
+        && let Some(svc) = cat.service("s3")
+    {
+        {
             for i in svc.range.clone() {
                 let p = &cat.perms[i];
-                if p.resource_types.iter().any(|r| r.trim_end_matches('*') == "object") || S3_DATA_LISTS.contains(&p.name.as_str()) {
+                if p.resource_types
+                    .iter()
+                    .any(|r| r.trim_end_matches('*') == "object")
+                    || S3_DATA_LISTS.contains(&p.name.as_str())
+                {
                     set.insert(i);
                 }
             }
@@ -98,7 +149,10 @@ mod tests {
         let cat = catalog();
         for (svc, acts) in DATA_EVENT_ACTIONS {
             for a in *acts {
-                assert!(cat.matching(&format!("{svc}:{a}")).count_ones(..) > 0, "{svc}:{a}");
+                assert!(
+                    cat.matching(&format!("{svc}:{a}")).count_ones(..) > 0,
+                    "{svc}:{a}"
+                );
             }
         }
         for a in PERMISSION_ONLY {
@@ -117,7 +171,10 @@ mod tests {
         assert!(has("lambda:InvokeFunction"));
         assert!(has("dynamodb:GetItem"));
         assert!(has("iam:PassRole"));
-        assert!(!has("s3:CreateBucket"), "bucket management is a management event");
+        assert!(
+            !has("s3:CreateBucket"),
+            "bucket management is a management event"
+        );
         assert!(!has("s3:ListAllMyBuckets"));
         assert!(!has("dynamodb:CreateTable"));
     }
@@ -128,6 +185,9 @@ mod tests {
         let u = unobservable_with_cloudtrail(cat, &["s3".to_string()]);
         assert!(!u.contains(cat.lookup("s3:GetObject").expect("s3:GetObject")));
         assert!(u.contains(cat.lookup("lambda:InvokeFunction").expect("invoke")));
-        assert!(u.contains(cat.lookup("iam:PassRole").expect("passrole")), "never observable");
+        assert!(
+            u.contains(cat.lookup("iam:PassRole").expect("passrole")),
+            "never observable"
+        );
     }
 }
