@@ -31,6 +31,8 @@ pub struct FindingKind {
     /// Stable kebab-case ID.
     pub id: &'static str,
     pub title: &'static str,
+    /// A few letters for narrow tables; the ID is the name that counts.
+    pub short: &'static str,
     pub severity: Severity,
     pub clouds: &'static [Cloud],
     /// What it flags.
@@ -64,6 +66,7 @@ impl FindingKind {
 
 pub static INACTIVE_IDENTITY: FindingKind = FindingKind {
     id: "inactive-identity",
+    short: "inactive",
     title: "Identity inactive during the whole window",
     severity: Severity::Medium,
     clouds: &[Cloud::Aws],
@@ -78,6 +81,7 @@ pub static INACTIVE_IDENTITY: FindingKind = FindingKind {
 
 pub static OVER_PROVISIONED_IDENTITY: FindingKind = FindingKind {
     id: "over-provisioned-identity",
+    short: "over-prov",
     title: "Active identity that leaves most of its permissions unused",
     severity: Severity::Medium,
     clouds: &[Cloud::Aws],
@@ -91,6 +95,7 @@ pub static OVER_PROVISIONED_IDENTITY: FindingKind = FindingKind {
 
 pub static SUPER_IDENTITY: FindingKind = FindingKind {
     id: "super-identity",
+    short: "super",
     title: "Identity holding every permission, or full IAM write",
     severity: Severity::High,
     clouds: &[Cloud::Aws],
@@ -104,6 +109,7 @@ pub static SUPER_IDENTITY: FindingKind = FindingKind {
 
 pub static UNUSED_HIGH_RISK: FindingKind = FindingKind {
     id: "unused-high-risk-permissions",
+    short: "risky-unused",
     title: "Unused high-risk permissions",
     severity: Severity::High,
     clouds: &[Cloud::Aws],
@@ -118,6 +124,7 @@ pub static UNUSED_HIGH_RISK: FindingKind = FindingKind {
 
 pub static UNUSED_ATTACHED_POLICY: FindingKind = FindingKind {
     id: "unused-attached-policy",
+    short: "unused-policy",
     title: "Attached policy none of whose permissions was used",
     severity: Severity::Low,
     clouds: &[Cloud::Aws],
@@ -131,6 +138,7 @@ pub static UNUSED_ATTACHED_POLICY: FindingKind = FindingKind {
 
 pub static STALE_ACCESS_KEY: FindingKind = FindingKind {
     id: "stale-access-key",
+    short: "stale-key",
     title: "Active access key not used in the window",
     severity: Severity::Medium,
     clouds: &[Cloud::Aws],
@@ -143,6 +151,7 @@ pub static STALE_ACCESS_KEY: FindingKind = FindingKind {
 
 pub static STALE_PASSWORD: FindingKind = FindingKind {
     id: "stale-password",
+    short: "stale-pw",
     title: "Console password not used in the window",
     severity: Severity::Medium,
     clouds: &[Cloud::Aws],

@@ -6,12 +6,12 @@
 //! all observable granted ones:
 //!
 //! ```text
-//! PCI = round(100 × (U / G) × min(1, ln(1 + U) / ln(1 + 1000)))
+//! PCI = round(100 × (U / G) × min(1, ln(1 + U) / ln(1 + 5000)))
 //! ```
 //!
 //! The ratio U/G says how much of what the identity holds it leaves unused;
 //! the breadth factor says how much that is in absolute terms, saturating at
-//! the weight of 100 unused permissions-management actions (or 1,000 reads),
+//! the weight of 500 unused permissions-management actions (or 5,000 reads),
 //! so that two unused reads out of three do not score like an unused
 //! administrator. Properties (tested): 0 when nothing is unused; never lowered
 //! by one more unused permission; 100 for an administrator that used nothing.
@@ -20,7 +20,7 @@
 
 use crate::catalog::{AccessLevel, Catalog, PermSet, RiskTier};
 
-pub const BREADTH_REFERENCE: f64 = 1000.0;
+pub const BREADTH_REFERENCE: f64 = 5000.0;
 
 pub fn weight(level: AccessLevel, risk: RiskTier) -> f64 {
     match (risk, level) {

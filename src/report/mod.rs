@@ -137,6 +137,8 @@ pub struct FindingReport {
     /// Stable ID; `permgap explain ID` documents it.
     pub id: String,
     pub title: String,
+    /// A short label for narrow tables.
+    pub short: String,
     pub severity: Severity,
     pub message: String,
     /// Permissions concerned (at most 25 named; see `permissions_total`).
@@ -248,6 +250,7 @@ impl Report {
                         .map(|f| FindingReport {
                             id: f.kind.id.into(),
                             title: f.kind.title.into(),
+                            short: f.kind.short.into(),
                             severity: f.kind.severity,
                             message: f.message.clone(),
                             permissions: f.permissions.clone(),

@@ -9,6 +9,7 @@ use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Tab
 
 use super::Report;
 use crate::analysis::pci::PciLevel;
+use crate::model::IdentityKind;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TableOptions {
@@ -28,11 +29,37 @@ impl Default for TableOptions {
 /// How many skipped inputs and warnings are listed before "... and N more".
 const MAX_LINES: usize = 10;
 
+/// Identity names longer than this are cut with an ellipsis (the JSON has
+/// them whole), so the identity table stays within 100 columns.
+const NAME_WIDTH: usize = 24;
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(width - 1).collect();
+    t.push('…');
+    t
+}
+
+/// Writes a table with one space between columns and no trailing blanks,
+/// so that it fits 100 columns.
+fn write_table(out: &mut dyn Write, t: &mut Table) -> std::io::Result<()> {
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 1));
+    }
+    for l in t.lines() {
+        writeln!(out, "{}", l.trim_end())?;
+    }
+    Ok(())
+}
+
 fn new_table(opts: TableOptions) -> Table {
     let mut t = Table::new();
-    t.load_preset(presets::UTF8_HORIZONTAL_ONLY)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(opts.width);
+    t.load_preset(presets::NOTHING)
+        .set_style(comfy_table::TableComponent::HeaderLines, '─')
+        .set_style(comfy_table::TableComponent::MiddleHeaderIntersections, '─')
+        .set_content_arrangement(ContentArrangement::Disabled);
     if opts.color {
         t.enforce_styling();
     } else {
@@ -93,21 +120,24 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
         "Findings",
     ]);
     for i in ids {
-        let mut findings: Vec<&str> = i.findings.iter().map(|f| f.id.as_str()).collect();
+        let mut findings: Vec<&str> = i.findings.iter().map(|f| f.short.as_str()).collect();
         findings.dedup();
         t.add_row(vec![
             pci_cell(i.pci, i.pci_level, opts),
-            Cell::new(&i.name),
-            Cell::new(i.kind.label()),
+            Cell::new(truncate(&i.name, NAME_WIDTH)),
+            Cell::new(match i.kind {
+                IdentityKind::WorkloadUser => "workload",
+                k => k.label(),
+            }),
             num(i.granted),
             num(i.used),
             num(i.unused),
             num(i.unobservable),
             Cell::new(date(i.last_activity)),
-            Cell::new(findings.join(" ")),
+            Cell::new(findings.join("\n")),
         ]);
     }
-    writeln!(out, "{t}")?;
+    write_table(out, &mut t)?;
     writeln!(out)?;
 
     let mut s = new_table(opts);
@@ -135,12 +165,31 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
             Cell::new(format!("{}/{}/{}", sev(High), sev(Medium), sev(Low))),
         ]);
     }
-    writeln!(out, "{s}")?;
+    write_table(out, &mut s)?;
     writeln!(out)?;
-    render_coverage(report, out)
+    render_coverage(report, opts, out)
 }
 
-fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+/// Writes `text` wrapped to the width, continuation lines indented two more.
+fn line(out: &mut dyn Write, width: u16, indent: usize, text: &str) -> std::io::Result<()> {
+    let first = " ".repeat(indent);
+    let rest = " ".repeat(indent + 2);
+    let opts = textwrap::Options::new(usize::from(width))
+        .initial_indent(&first)
+        .subsequent_indent(&rest)
+        .break_words(true);
+    for l in textwrap::wrap(text, opts) {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+fn render_coverage(
+    report: &Report,
+    opts: TableOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let w = opts.width;
     let cov = &report.coverage;
     writeln!(out, "Coverage")?;
     for src in &cov.sources {
@@ -152,21 +201,25 @@ fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
             .system
             .as_deref()
             .map_or_else(String::new, |a| format!(" (account {a})"));
-        write!(out, "  {kind}{account}: {}", src.input)?;
         if src.kind.observes_usage() {
-            write!(
+            line(out, w, 2, &format!("{kind}{account}: {}", src.input))?;
+            let data = if src.data_event_services.is_empty() {
+                "none".to_string()
+            } else {
+                src.data_event_services.join(", ")
+            };
+            line(
                 out,
-                "\n    {} files read, {} skipped; {} events from {} to {}; data events: {}",
-                src.files_read,
-                src.files_skipped,
-                src.records_read,
-                date(src.first_event),
-                date(src.last_event),
-                if src.data_event_services.is_empty() {
-                    "none".to_string()
-                } else {
-                    src.data_event_services.join(", ")
-                }
+                w,
+                4,
+                &format!(
+                    "{} files read, {} skipped; {} events from {} to {}; data events: {data}",
+                    src.files_read,
+                    src.files_skipped,
+                    src.records_read,
+                    date(src.first_event),
+                    date(src.last_event),
+                ),
             )?;
             if !src.records.is_empty() {
                 let parts: Vec<String> = src
@@ -174,36 +227,56 @@ fn render_coverage(report: &Report, out: &mut dyn Write) -> std::io::Result<()> 
                     .iter()
                     .map(|(k, v)| format!("{k} {v}"))
                     .collect();
-                write!(out, "\n    events by outcome: {}", parts.join(", "))?;
+                line(
+                    out,
+                    w,
+                    4,
+                    &format!("events by outcome: {}", parts.join(", ")),
+                )?;
             }
         } else {
-            write!(out, " ({} records)", src.records_read)?;
+            line(
+                out,
+                w,
+                2,
+                &format!(
+                    "{kind}{account}: {} ({} records)",
+                    src.input, src.records_read
+                ),
+            )?;
         }
-        writeln!(out)?;
     }
     if !cov.skipped.is_empty() {
         writeln!(out, "  Skipped ({}):", cov.skipped.len())?;
         for s in cov.skipped.iter().take(MAX_LINES) {
-            writeln!(out, "    {}: {}", s.input, s.reason)?;
+            line(out, w, 4, &format!("{}: {}", s.input, s.reason))?;
         }
         if cov.skipped.len() > MAX_LINES {
-            writeln!(
+            line(
                 out,
-                "    ... and {} more (see --format json)",
-                cov.skipped.len() - MAX_LINES
+                w,
+                4,
+                &format!(
+                    "... and {} more (see --format json)",
+                    cov.skipped.len() - MAX_LINES
+                ),
             )?;
         }
     }
     if !cov.warnings.is_empty() {
         writeln!(out, "  Warnings ({}):", cov.warnings.len())?;
-        for w in cov.warnings.iter().take(MAX_LINES) {
-            writeln!(out, "    {}: {}", w.input, w.message)?;
+        for x in cov.warnings.iter().take(MAX_LINES) {
+            line(out, w, 4, &format!("{}: {}", x.input, x.message))?;
         }
         if cov.warnings.len() > MAX_LINES {
-            writeln!(
+            line(
                 out,
-                "    ... and {} more (see --format json)",
-                cov.warnings.len() - MAX_LINES
+                w,
+                4,
+                &format!(
+                    "... and {} more (see --format json)",
+                    cov.warnings.len() - MAX_LINES
+                ),
             )?;
         }
     }

@@ -14,7 +14,7 @@
 //!   (`sessionContext.sessionIssuer.arn`), a federated user for its IAM user;
 //! - an event with an access-denied `errorCode` is an attempt, not use (it
 //!   still shows the identity is alive); other errors count as use, since
-//!   the call passed authorization;
+//!   the call passed authorization; a failed console sign-in is neither;
 //! - events by AWS services (`userIdentity.type` `AWSService`) and by the
 //!   root user are nobody's use; events by identities of accounts that were
 //!   not imported are counted apart; events by an identity of an imported
@@ -590,7 +590,13 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
                 .as_ref()
                 .and_then(|r| r.console_login.as_deref())
                 .is_some_and(|s| s != "Success");
-        let denied = failed_signin || rec.error_code.as_deref().is_some_and(is_access_denied);
+        // A failed sign-in is somebody knocking, not the identity being used:
+        // it would otherwise make a dormant user look alive.
+        if failed_signin {
+            tally("failed-sign-in");
+            continue;
+        }
+        let denied = rec.error_code.as_deref().is_some_and(is_access_denied);
         let kind = if denied {
             ActivityKind::DeniedAttempt
         } else if signin {

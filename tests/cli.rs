@@ -1,0 +1,546 @@
+//! The built binary on the demo organisation and on bad inputs: exit codes,
+//! golden outputs, determinism, and what each bad input leaves in the report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+const DEMO_AS_OF: &str = "2026-11-01T00:00:00Z";
+
+/// The binary with an environment that no developer setting leaks into.
+fn permgap(args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().to_string();
+        if k.starts_with("AWS_") || k == "NO_COLOR" || k == "CLICOLOR_FORCE" || k == "TERM" {
+            c.env_remove(&k);
+        }
+    }
+    c.args(args).output().expect("run permgap")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn fixture(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/demo/aws")
+        .join(p)
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stderr(o)))
+}
+
+fn demo_json() -> Value {
+    let o = permgap(&["demo", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    json_of(&o)
+}
+
+/// Long permission lists are replaced by their length and a fingerprint, so
+/// the golden file stays readable and still fixes every name.
+fn condense(v: &mut Value) {
+    match v {
+        Value::Object(m) => m.values_mut().for_each(condense),
+        Value::Array(a) if a.len() > 30 && a.iter().all(Value::is_string) => {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for s in a.iter().filter_map(Value::as_str) {
+                for b in s.bytes().chain([b'\n']) {
+                    h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            *v = Value::String(format!("<{} names, fnv1a {h:016x}>", a.len()));
+        }
+        Value::Array(a) => a.iter_mut().for_each(condense),
+        _ => {}
+    }
+}
+
+#[test]
+fn demo_table_golden() {
+    let o = permgap(&["demo", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.lines().all(|l| l.chars().count() <= 100),
+        "a line is wider than 100 columns:\n{out}"
+    );
+    assert!(
+        !out.contains('\u{1b}'),
+        "no colour when not asked and not a terminal"
+    );
+    insta::assert_snapshot!("demo_table", out);
+}
+
+#[test]
+fn demo_table_colours_only_when_asked() {
+    let o = permgap(&["demo", "--color", "always"]);
+    assert!(stdout(&o).contains('\u{1b}'));
+}
+
+#[test]
+fn demo_json_golden() {
+    let mut v = demo_json();
+    condense(&mut v);
+    insta::assert_json_snapshot!("demo_json", v);
+}
+
+#[test]
+fn demo_json_holds_its_invariants() {
+    let v = demo_json();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["as_of"], DEMO_AS_OF);
+    assert_eq!(v["window_days"], 90);
+    assert_eq!(v["partial"], false);
+    let ids = v["identities"].as_array().expect("identities");
+    assert!(ids.len() >= 20, "the demo has 20+ identities");
+    for i in ids {
+        let n = |k: &str| i[k].as_u64().unwrap_or(u64::MAX);
+        assert_eq!(
+            n("granted"),
+            n("used") + n("unused") + n("unobservable"),
+            "{}",
+            i["id"]
+        );
+        for (count, list) in [
+            ("used", "used_permissions"),
+            ("unused", "unused_permissions"),
+            ("unobservable", "unobservable_permissions"),
+        ] {
+            let l: Vec<&str> = i[list]
+                .as_array()
+                .expect(list)
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(l.len() as u64, n(count), "{} {list}", i["id"]);
+            let mut sorted = l.clone();
+            sorted.sort();
+            assert_eq!(l, sorted, "{list} is sorted");
+        }
+        assert!(n("pci") <= 100);
+    }
+    // Sorted by (system, id).
+    let keys: Vec<(String, String)> = ids
+        .iter()
+        .map(|i| (i["system"].to_string(), i["id"].to_string()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+}
+
+#[test]
+fn demo_json_is_byte_identical_across_runs() {
+    let a = permgap(&["demo", "--format", "json"]);
+    let b = permgap(&["demo", "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+/// The exported files on disk, imported and audited, give the demo's audit.
+#[test]
+fn import_then_audit_equals_the_demo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = dir.path().join("snap.json");
+    let snap_s = snap.to_string_lossy().to_string();
+    let o = permgap(&[
+        "import",
+        "aws",
+        "--authorization-details",
+        &fixture("authorization-details.json").to_string_lossy(),
+        "--credential-report",
+        &fixture("credential-report.csv").to_string_lossy(),
+        "--cloudtrail",
+        &fixture("cloudtrail").to_string_lossy(),
+        "--output",
+        &snap_s,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = permgap(&["audit", &snap_s, "--as-of", DEMO_AS_OF, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let from_files = json_of(&o);
+    let demo = demo_json();
+    assert_eq!(from_files["identities"], demo["identities"]);
+    assert_eq!(from_files["systems"], demo["systems"]);
+    // Same input, same bytes: a second import writes the same snapshot.
+    let snap2 = dir.path().join("snap2.json");
+    let o = permgap(&[
+        "import",
+        "aws",
+        "--authorization-details",
+        &fixture("authorization-details.json").to_string_lossy(),
+        "--credential-report",
+        &fixture("credential-report.csv").to_string_lossy(),
+        "--cloudtrail",
+        &fixture("cloudtrail").to_string_lossy(),
+        "--output",
+        &snap2.to_string_lossy(),
+    ]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(std::fs::read(&snap).ok(), std::fs::read(&snap2).ok());
+}
+
+#[test]
+fn the_window_decides_what_counts_as_used() {
+    let used = |args: &[&str]| -> u64 {
+        let mut a = vec!["demo", "--format", "json"];
+        a.extend_from_slice(args);
+        let v = json_of(&permgap(&a));
+        v["identities"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .map(|i| i["used"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let full = used(&[]);
+    let week = used(&["--window", "7"]);
+    assert!(full > 0);
+    assert!(
+        week < full,
+        "a 7-day window sees less use ({week}) than 90 days ({full})"
+    );
+    // A year later, nothing in the logs is inside the window.
+    let later = json_of(&permgap(&[
+        "demo",
+        "--format",
+        "json",
+        "--as-of",
+        "2027-11-01T00:00:00Z",
+    ]));
+    for i in later["identities"].as_array().expect("ids") {
+        assert_eq!(i["used"], 0, "{}", i["id"]);
+    }
+    let warnings = later["coverage"]["warnings"].to_string();
+    assert!(warnings.contains("before the audit time"), "{warnings}");
+}
+
+// ---------------------------------------------------------------- bad input
+
+/// A small account: two users, one managed policy.
+fn small_gaad(policy_doc: Value) -> Value {
+    json!({
+      "UserDetailList": [
+        {"UserName": "ann", "UserId": "AIDAANN", "Arn": "arn:aws:iam::123456789012:user/ann", "Path": "/",
+         "CreateDate": "2025-01-01T00:00:00Z", "GroupList": [],
+         "AttachedManagedPolicies": [{"PolicyName": "P", "PolicyArn": "arn:aws:iam::123456789012:policy/P"}],
+         "UserPolicyList": []},
+        {"UserName": "bob", "UserId": "AIDABOB", "Arn": "arn:aws:iam::123456789012:user/bob", "Path": "/",
+         "CreateDate": "2025-01-01T00:00:00Z", "GroupList": [], "AttachedManagedPolicies": [],
+         "UserPolicyList": [{"PolicyName": "ok", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["iam:ListUsers", "iam:GetUser"], "Resource": "*"}]}}]}
+      ],
+      "GroupDetailList": [], "RoleDetailList": [],
+      "Policies": [{"PolicyName": "P", "Arn": "arn:aws:iam::123456789012:policy/P", "DefaultVersionId": "v1",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document": policy_doc}]}]
+    })
+}
+
+fn ok_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]})
+}
+
+fn record(user: &str, name: &str, t: &str) -> Value {
+    json!({"eventVersion": "1.09", "eventTime": t, "eventSource": "iam.amazonaws.com", "eventName": name,
+           "awsRegion": "us-east-1", "recipientAccountId": "123456789012", "eventType": "AwsApiCall",
+           "managementEvent": true, "eventCategory": "Management",
+           "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::123456789012:user/{user}"),
+                            "accountId": "123456789012", "userName": user}})
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new(gaad: Value) -> Case {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("gaad.json"), gaad.to_string()).expect("write");
+        std::fs::create_dir_all(
+            dir.path()
+                .join("ct/AWSLogs/123456789012/CloudTrail/us-east-1/2026/10/01"),
+        )
+        .expect("mkdir");
+        Case { dir }
+    }
+    fn log(&self, name: &str, bytes: &[u8]) {
+        let p = self
+            .dir
+            .path()
+            .join("ct/AWSLogs/123456789012/CloudTrail/us-east-1/2026/10/01")
+            .join(name);
+        std::fs::write(p, bytes).expect("write");
+    }
+    fn good_log(&self) {
+        let recs = json!({"Records": [record("bob", "ListUsers", "2026-10-01T10:00:00Z")]});
+        self.log("good.json.gz", &gz(recs.to_string().as_bytes()));
+    }
+    fn path(&self, p: &str) -> String {
+        self.dir.path().join(p).to_string_lossy().into_owned()
+    }
+    /// Imports then audits; returns (import output, audit output, report).
+    fn run(&self, extra: &[&str]) -> (Output, Output, Value) {
+        let snap = self.path("snap.json");
+        let (g, ct) = (self.path("gaad.json"), self.path("ct"));
+        let mut args = vec![
+            "import",
+            "aws",
+            "--authorization-details",
+            &g,
+            "--cloudtrail",
+            &ct,
+            "--output",
+            &snap,
+        ];
+        args.extend_from_slice(extra);
+        let imp = permgap(&args);
+        let aud = permgap(&["audit", &snap, "--as-of", DEMO_AS_OF, "--format", "json"]);
+        let v = if aud.stdout.is_empty() {
+            Value::Null
+        } else {
+            json_of(&aud)
+        };
+        (imp, aud, v)
+    }
+}
+
+fn skipped(v: &Value) -> String {
+    v["coverage"]["skipped"].to_string()
+}
+
+fn used_by(v: &Value, name: &str) -> Vec<String> {
+    v["identities"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["name"] == name))
+        .map(|i| {
+            i["used_permissions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn clean_small_account_is_complete() {
+    let c = Case::new(small_gaad(ok_policy()));
+    c.good_log();
+    let (imp, aud, v) = c.run(&[]);
+    assert_eq!(code(&imp), 0, "{}", stderr(&imp));
+    assert_eq!(code(&aud), 0);
+    assert_eq!(v["partial"], false);
+    assert_eq!(used_by(&v, "bob"), ["iam:ListUsers"]);
+}
+
+#[test]
+fn truncated_gzip_is_skipped_named_and_the_rest_audited() {
+    let c = Case::new(small_gaad(ok_policy()));
+    c.good_log();
+    let full = gz(
+        json!({"Records": [record("ann", "ListUsers", "2026-10-01T10:00:00Z")]})
+            .to_string()
+            .as_bytes(),
+    );
+    c.log("truncated.json.gz", &full[..full.len() - 12]);
+    let (imp, aud, v) = c.run(&[]);
+    assert_eq!(code(&imp), 3, "import says partial");
+    assert_eq!(code(&aud), 3, "audit says partial");
+    assert_eq!(v["partial"], true);
+    let s = skipped(&v);
+    assert!(s.contains("truncated.json.gz") && s.contains("gzip"), "{s}");
+    assert_eq!(
+        used_by(&v, "bob"),
+        ["iam:ListUsers"],
+        "the good file still counts"
+    );
+}
+
+#[test]
+fn non_json_log_is_skipped_and_named() {
+    let c = Case::new(small_gaad(ok_policy()));
+    c.good_log();
+    c.log("notes.json", b"this is not json");
+    let (_, aud, v) = c.run(&[]);
+    assert_eq!(code(&aud), 3);
+    let s = skipped(&v);
+    assert!(
+        s.contains("notes.json") && s.contains("not a CloudTrail log file"),
+        "{s}"
+    );
+    assert_eq!(used_by(&v, "bob"), ["iam:ListUsers"]);
+}
+
+#[test]
+fn event_of_an_identity_missing_from_the_authorization_details() {
+    let c = Case::new(small_gaad(ok_policy()));
+    c.good_log();
+    c.log(
+        "ghost.json",
+        json!({"Records": [record("ghost", "DeleteUser", "2026-10-02T10:00:00Z")]})
+            .to_string()
+            .as_bytes(),
+    );
+    let (_, aud, v) = c.run(&[]);
+    assert_eq!(code(&aud), 3);
+    let s = skipped(&v);
+    assert!(
+        s.contains("arn:aws:iam::123456789012:user/ghost")
+            && s.contains("not in the authorization details"),
+        "{s}"
+    );
+    assert_eq!(used_by(&v, "bob"), ["iam:ListUsers"]);
+}
+
+#[test]
+fn unparseable_policy_is_skipped_and_its_holder_audited_without_it() {
+    let bad = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]});
+    let c = Case::new(small_gaad(bad));
+    c.good_log();
+    let (_, aud, v) = c.run(&[]);
+    assert_eq!(code(&aud), 3);
+    let s = skipped(&v);
+    assert!(
+        s.contains("policy arn:aws:iam::123456789012:policy/P")
+            && s.contains("gaad.json")
+            && s.contains("Permit"),
+        "{s}"
+    );
+    let ann = v["identities"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["name"] == "ann"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(ann["granted"], 0, "the invalid policy grants nothing");
+    assert_eq!(used_by(&v, "bob"), ["iam:ListUsers"]);
+}
+
+#[test]
+fn unknown_action_is_a_warning_not_a_partial_result() {
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:TeleportBucket"], "Resource": "*"}]});
+    let c = Case::new(small_gaad(doc));
+    c.good_log();
+    let (_, aud, v) = c.run(&[]);
+    assert_eq!(
+        code(&aud),
+        0,
+        "AWS accepts unknown actions; the catalog may lag"
+    );
+    let w = v["coverage"]["warnings"].to_string();
+    assert!(
+        w.contains("s3:TeleportBucket") && w.contains("policy/P"),
+        "{w}"
+    );
+    let ann = v["identities"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["name"] == "ann"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(ann["granted"], 1);
+}
+
+#[test]
+fn bad_authorization_details_file_is_skipped_and_the_good_one_imported() {
+    let c = Case::new(small_gaad(ok_policy()));
+    c.good_log();
+    std::fs::write(c.path("broken.json"), "{\"UserDetailList\": [").expect("write");
+    let broken = c.path("broken.json");
+    let (imp, aud, v) = c.run(&["--authorization-details", &broken]);
+    assert_eq!(code(&imp), 3, "{}", stderr(&imp));
+    assert!(stderr(&imp).contains("PARTIAL"), "{}", stderr(&imp));
+    assert_eq!(code(&aud), 3);
+    let s = skipped(&v);
+    assert!(
+        s.contains("broken.json") && s.contains("get-account-authorization-details"),
+        "{s}"
+    );
+    assert_eq!(used_by(&v, "bob"), ["iam:ListUsers"]);
+}
+
+#[test]
+fn missing_input_path_is_a_usage_error() {
+    let o = permgap(&[
+        "import",
+        "aws",
+        "--authorization-details",
+        "/nonexistent/gaad.json",
+        "--output",
+        "/tmp/x.json",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("/nonexistent/gaad.json does not exist"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn audit_of_a_file_that_is_not_a_snapshot_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("x.json");
+    std::fs::write(&p, "{\"hello\": 1}").expect("write");
+    let o = permgap(&["audit", &p.to_string_lossy()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("is not a permgap snapshot"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    assert_eq!(code(&permgap(&["audit"])), 2);
+    assert_eq!(code(&permgap(&["demo", "--window", "0"])), 2);
+    assert_eq!(code(&permgap(&["demo", "--as-of", "yesterday"])), 2);
+    assert_eq!(code(&permgap(&["catalog", "aws", "GetObject"])), 2);
+}
+
+// ---------------------------------------------------------------- other commands
+
+#[test]
+fn catalog_lists_matches_with_a_count() {
+    let o = permgap(&["catalog", "aws", "s3:Get*"]);
+    assert_eq!(code(&o), 0);
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    assert!(lines.len() > 50);
+    assert!(lines.iter().all(|l| l.starts_with("s3:Get")), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "s3:GetObject\tRead"));
+    assert!(
+        stderr(&o).starts_with(&format!("{} of 22091 actions match s3:Get*", lines.len())),
+        "{}",
+        stderr(&o)
+    );
+    let all = permgap(&["catalog", "aws"]);
+    assert_eq!(stdout(&all).lines().count(), 22091);
+}
+
+#[test]
+fn explain_documents_each_finding() {
+    let list = stdout(&permgap(&["explain"]));
+    assert!(list.contains("super-identity"));
+    let o = permgap(&["explain", "unused-high-risk-permissions"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("## How to fix it"));
+    assert_eq!(code(&permgap(&["explain", "no-such-finding"])), 2);
+}
