@@ -3,7 +3,7 @@
 
     python3 scripts/bench_audit.py [--identities 5000] [--events 1000000] [--data DIR]
 
-Generates the data with scripts/gen_aws_data.py (unless DIR already holds
+Generates the data with scripts/gen_bench_aws.py (unless DIR already holds
 it), builds the release binary, then runs each stage once and prints wall
 time and peak RSS (from getrusage of the child). Nothing here is asserted:
 the figures go in the README.
@@ -38,7 +38,7 @@ def main():
     args = ap.parse_args()
     data = os.path.join(args.data, f"aws-{args.identities}-{args.events}")
     if not os.path.exists(os.path.join(data, "authorization-details.json")):
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_aws_data.py"), "bench",
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_bench_aws.py"),
                         "--identities", str(args.identities), "--events", str(args.events),
                         "--out", data], check=True)
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)

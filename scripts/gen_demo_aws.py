@@ -15,8 +15,8 @@ Writes, deterministically (same bytes on every run):
                               fields: CloudTrail User Guide, "CloudTrail record
                               contents" and "CloudTrail userIdentity element".
 
-The scenario (who holds what, who does what) is described in SCENARIO.md,
-written beside the data. Every action named in a policy is checked against
+The scenario (who holds what, who does what, what an auditor should see) is
+described in fixtures/demo/aws/SCENARIO.md; keep it in step with this file. Every action named in a policy is checked against
 the committed catalog (src/catalog/aws/actions.tsv) so the demo never trips
 the unknown-action warning by accident.
 """

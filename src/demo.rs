@@ -1,5 +1,5 @@
 //! The built-in demo organisation: AWS exports embedded in the binary
-//! (`fixtures/demo/aws`, made by `scripts/gen_aws_data.py demo`).
+//! (`fixtures/demo/aws`, made by `scripts/gen_demo_aws.py`).
 
 use include_dir::{Dir, include_dir};
 

@@ -597,3 +597,6 @@ fn summarize(
 pub fn permission_names(cat: &Catalog, set: &PermSet) -> Vec<String> {
     names(cat, set)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,275 @@
+//! Analysis on small hand-built snapshots: group inheritance, Deny across an
+//! identity's own and its groups' policies, the window, unobservable,
+//! inactivity and the findings each case raises.
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::{AuditConfig, audit};
+use crate::catalog::Cloud;
+use crate::catalog::aws::catalog;
+use crate::model::{
+    Activity, ActivityKind, EvidenceSource, Grant, Identity, IdentityKind, Policy, PolicyKind,
+    Snapshot, SourceCoverage, SourceKind, System, UsageRecord,
+};
+
+const ACCT: &str = "123456789012";
+
+fn t(s: &str) -> Timestamp {
+    s.parse().expect("timestamp")
+}
+
+fn cfg() -> AuditConfig {
+    AuditConfig {
+        as_of: t("2026-11-01T00:00:00Z"),
+        window_days: 90,
+    }
+}
+
+fn policy(name: &str, doc: Value) -> Policy {
+    Policy {
+        id: format!("arn:aws:iam::{ACCT}:policy/{name}"),
+        cloud: Cloud::Aws,
+        name: name.into(),
+        kind: PolicyKind::CustomerManaged,
+        document: doc,
+        origin: None,
+    }
+}
+
+fn identity(kind: &str, name: &str, policies: &[&str], groups: &[&str]) -> Identity {
+    Identity {
+        id: format!("arn:aws:iam::{ACCT}:{kind}/{name}"),
+        cloud: Cloud::Aws,
+        system: ACCT.into(),
+        name: name.into(),
+        kind: if kind == "group" {
+            IdentityKind::Group
+        } else if kind == "role" {
+            IdentityKind::Role
+        } else {
+            IdentityKind::User
+        },
+        created: Some(t("2025-01-01T00:00:00Z")),
+        human: None,
+        member_of: groups
+            .iter()
+            .map(|g| format!("arn:aws:iam::{ACCT}:group/{g}"))
+            .collect(),
+        grants: policies
+            .iter()
+            .map(|p| Grant {
+                policy: format!("arn:aws:iam::{ACCT}:policy/{p}"),
+                scope: ACCT.into(),
+            })
+            .collect(),
+        boundary: None,
+        trusted_by: vec![],
+        provider_managed: false,
+    }
+}
+
+fn used(who: &str, perm: &str, first: &str, last: &str) -> UsageRecord {
+    UsageRecord {
+        identity: format!("arn:aws:iam::{ACCT}:{who}"),
+        permission: perm.into(),
+        source: EvidenceSource::AwsCloudtrail,
+        first_seen: t(first),
+        last_seen: t(last),
+        count: 1,
+    }
+}
+
+fn activity(who: &str, last: &str) -> Activity {
+    Activity {
+        identity: format!("arn:aws:iam::{ACCT}:{who}"),
+        kind: ActivityKind::ApiCall,
+        source: EvidenceSource::AwsCloudtrail,
+        first_seen: Some(t(last)),
+        last_seen: t(last),
+        count: 1,
+    }
+}
+
+fn snapshot(with_cloudtrail: bool) -> Snapshot {
+    let mut s = Snapshot::new();
+    s.systems.push(System {
+        cloud: Cloud::Aws,
+        id: ACCT.into(),
+        name: None,
+    });
+    s.policies.push(policy("S3Read", json!({"Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}]})));
+    s.policies.push(policy(
+        "IamAdmin",
+        json!({"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}),
+    ));
+    s.policies.push(policy(
+        "NoDeletes",
+        json!({"Statement": [{"Effect": "Deny", "Action": "iam:Delete*", "Resource": "*"}]}),
+    ));
+    s.identities
+        .push(identity("group", "readers", &["S3Read"], &[]));
+    s.identities.push(identity(
+        "user",
+        "ann",
+        &["IamAdmin", "NoDeletes"],
+        &["readers"],
+    ));
+    s.identities
+        .push(identity("user", "bob", &[], &["readers"]));
+    s.identities
+        .push(identity("role", "idle", &["S3Read"], &[]));
+    s.usage.push(used(
+        "user/ann",
+        "iam:ListUsers",
+        "2026-10-01T00:00:00Z",
+        "2026-10-02T00:00:00Z",
+    ));
+    s.usage.push(used(
+        "user/ann",
+        "s3:ListAllMyBuckets",
+        "2026-09-01T00:00:00Z",
+        "2026-09-01T00:00:00Z",
+    ));
+    // Before the window: not use.
+    s.usage.push(used(
+        "user/bob",
+        "s3:GetBucketAcl",
+        "2026-05-01T00:00:00Z",
+        "2026-05-02T00:00:00Z",
+    ));
+    s.activity
+        .push(activity("user/ann", "2026-10-02T00:00:00Z"));
+    s.activity
+        .push(activity("user/bob", "2026-10-20T00:00:00Z"));
+    s.activity
+        .push(activity("role/idle", "2026-06-01T00:00:00Z"));
+    if with_cloudtrail {
+        let mut c = SourceCoverage::new(SourceKind::AwsCloudtrailFiles, "ct");
+        c.system = Some(ACCT.into());
+        c.first_event = Some(t("2026-05-01T00:00:00Z"));
+        c.last_event = Some(t("2026-10-31T00:00:00Z"));
+        c.management_events = true;
+        s.coverage.sources.push(c);
+    }
+    s.normalize();
+    s
+}
+
+fn find<'a>(a: &'a super::Audit, name: &str) -> &'a super::IdentityAudit {
+    a.identities.iter().find(|i| i.name == name).expect(name)
+}
+
+fn has(set: &crate::catalog::PermSet, perm: &str) -> bool {
+    set.contains(catalog().lookup(perm).expect(perm))
+}
+
+fn ids(i: &super::IdentityAudit) -> Vec<&str> {
+    i.findings.iter().map(|f| f.kind.id).collect()
+}
+
+#[test]
+fn group_policies_reach_members_and_own_denies_apply() {
+    let a = audit(&snapshot(true), catalog(), &cfg());
+    let cat = catalog();
+    let ann = find(&a, "ann");
+    let bob = find(&a, "bob");
+    // Groups never act: they are not audited.
+    assert!(a.identities.iter().all(|i| i.kind != IdentityKind::Group));
+    // bob holds exactly the group's grant.
+    let mut s3 = cat.matching("s3:Get*");
+    s3.union_with(&cat.matching("s3:List*"));
+    assert_eq!(bob.granted, s3);
+    // ann: own IAM admin + group's S3 reads, minus her own Deny of iam:Delete*.
+    let mut expected = cat.matching("iam:*");
+    expected.difference_with(&cat.matching("iam:Delete*"));
+    expected.union_with(&s3);
+    assert_eq!(ann.granted, expected);
+    assert!(!has(&ann.granted, "iam:DeleteUser"));
+    // Per-policy use, with the group named.
+    let via: Vec<(&str, Option<&str>, usize)> = ann
+        .policies
+        .iter()
+        .map(|p| (p.name.as_str(), p.via.as_deref(), p.used))
+        .collect();
+    assert!(via.contains(&("S3Read", Some("arn:aws:iam::123456789012:group/readers"), 1)));
+}
+
+#[test]
+fn the_window_and_the_gap_add_up() {
+    let a = audit(&snapshot(true), catalog(), &cfg());
+    let ann = find(&a, "ann");
+    let bob = find(&a, "bob");
+    assert_eq!(ann.used.count_ones(..), 2);
+    assert_eq!(
+        bob.used.count_ones(..),
+        0,
+        "use before the window is not use"
+    );
+    for i in &a.identities {
+        assert_eq!(
+            i.granted.count_ones(..),
+            i.used.count_ones(..) + i.unused.count_ones(..) + i.unobservable.count_ones(..),
+            "{}",
+            i.name
+        );
+    }
+    // s3:GetObject is a data event and the logs hold none: unobservable, never unused.
+    assert!(has(&bob.unobservable, "s3:GetObject"));
+    assert!(!has(&bob.unused, "s3:GetObject"));
+    assert!(has(&bob.unused, "s3:GetBucketAcl"));
+}
+
+#[test]
+fn findings_follow_activity_and_risk() {
+    let a = audit(&snapshot(true), catalog(), &cfg());
+    let ann = ids(find(&a, "ann"));
+    assert!(ann.contains(&"unused-high-risk-permissions"), "{ann:?}");
+    assert!(
+        !ann.contains(&"super-identity"),
+        "its Deny removes IAM deletes: not full IAM write"
+    );
+    assert!(!ann.contains(&"inactive-identity"));
+    let idle = ids(find(&a, "idle"));
+    assert!(idle.contains(&"inactive-identity"), "{idle:?}");
+    assert!(!idle.contains(&"over-provisioned-identity"));
+    let bob = ids(find(&a, "bob"));
+    assert!(bob.contains(&"unused-attached-policy"), "{bob:?}");
+}
+
+#[test]
+fn without_a_usage_source_nothing_is_unused() {
+    let a = audit(&snapshot(false), catalog(), &cfg());
+    for i in &a.identities {
+        assert_eq!(i.unused.count_ones(..), 0, "{}", i.name);
+        assert_eq!(i.pci, 0);
+        assert!(!ids(i).contains(&"unused-high-risk-permissions"));
+    }
+    assert!(
+        a.coverage
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("no CloudTrail covers this account"))
+    );
+}
+
+#[test]
+fn full_iam_write_is_a_super_identity() {
+    let mut s = snapshot(true);
+    s.identities
+        .push(identity("user", "root-ish", &["IamAdmin"], &[]));
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    assert!(ids(find(&a, "root-ish")).contains(&"super-identity"));
+}
+
+#[test]
+fn audit_is_deterministic() {
+    let s = snapshot(true);
+    let r1 = crate::report::Report::build(&audit(&s, catalog(), &cfg()), catalog());
+    let r2 = crate::report::Report::build(&audit(&s, catalog(), &cfg()), catalog());
+    assert_eq!(
+        serde_json::to_string(&r1).ok(),
+        serde_json::to_string(&r2).ok()
+    );
+}
