@@ -544,3 +544,45 @@ fn explain_documents_each_finding() {
     assert!(stdout(&o).contains("## How to fix it"));
     assert_eq!(code(&permgap(&["explain", "no-such-finding"])), 2);
 }
+
+#[test]
+fn a_closed_pipe_is_success() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_permgap"))
+        .args(["catalog", "aws"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .as_mut()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "`permgap ... | head` must not fail");
+}
+
+/// The README's findings table lists exactly the registry, with its severities.
+#[test]
+fn readme_findings_table_matches_the_registry() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let rows: Vec<(String, String)> = readme
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let id = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            permgap::analysis::findings::by_id(id)?;
+            Some((id.to_string(), cells.get(2)?.to_string()))
+        })
+        .collect();
+    let expected: Vec<(String, String)> = permgap::analysis::findings::REGISTRY
+        .iter()
+        .map(|k| (k.id.to_string(), k.severity.label().to_string()))
+        .collect();
+    assert_eq!(rows, expected);
+}
