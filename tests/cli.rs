@@ -416,7 +416,8 @@ fn unparseable_policy_is_skipped_and_its_holder_audited_without_it() {
     let bad = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]});
     let c = Case::new(small_gaad(bad));
     c.good_log();
-    let (_, aud, v) = c.run(&[]);
+    let (imp, aud, v) = c.run(&[]);
+    assert_eq!(code(&imp), 3, "named at import already");
     assert_eq!(code(&aud), 3);
     let s = skipped(&v);
     assert!(
@@ -424,6 +425,11 @@ fn unparseable_policy_is_skipped_and_its_holder_audited_without_it() {
             && s.contains("gaad.json")
             && s.contains("Permit"),
         "{s}"
+    );
+    assert_eq!(
+        v["coverage"]["skipped"].as_array().map(Vec::len),
+        Some(1),
+        "named once: {s}"
     );
     let ann = v["identities"]
         .as_array()
@@ -585,4 +591,52 @@ fn readme_findings_table_matches_the_registry() {
         .map(|k| (k.id.to_string(), k.severity.label().to_string()))
         .collect();
     assert_eq!(rows, expected);
+}
+
+#[test]
+fn a_snapshot_in_another_order_audits_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = dir.path().join("snap.json");
+    let s = snap.to_string_lossy().to_string();
+    let o = permgap(&[
+        "import",
+        "aws",
+        "--authorization-details",
+        &fixture("authorization-details.json").to_string_lossy(),
+        "--cloudtrail",
+        &fixture("cloudtrail").to_string_lossy(),
+        "--output",
+        &s,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let before = json_of(&permgap(&[
+        "audit", &s, "--as-of", DEMO_AS_OF, "--format", "json",
+    ]));
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&snap).expect("read")).expect("json");
+    for k in ["identities", "policies", "usage"] {
+        if let Some(a) = v[k].as_array_mut() {
+            a.reverse();
+        }
+    }
+    std::fs::write(&snap, v.to_string()).expect("write");
+    let after = json_of(&permgap(&[
+        "audit", &s, "--as-of", DEMO_AS_OF, "--format", "json",
+    ]));
+    assert_eq!(before["identities"], after["identities"]);
+}
+
+#[test]
+fn an_output_path_that_cannot_be_created_is_a_usage_error() {
+    let o = permgap(&["demo", "--output", "/nonexistent-dir/report.txt"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot create /nonexistent-dir/report.txt"));
+    let o = permgap(&[
+        "import",
+        "aws",
+        "--authorization-details",
+        &fixture("authorization-details.json").to_string_lossy(),
+        "--output",
+        "/nonexistent-dir/snap.json",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
 }

@@ -37,7 +37,6 @@ impl<'s> PolicyCache<'s> {
     /// The evaluated policy, or `None` when it is missing or invalid (the
     /// importer or [`Self::report`] names it).
     pub fn get(&mut self, id: &'s str) -> Option<&EvaluatedPolicy> {
-        *self.holders.entry(id).or_default() += 1;
         let (snap, cat) = (self.snap, self.cat);
         self.done
             .entry(id)
@@ -60,6 +59,9 @@ impl<'s> PolicyCache<'s> {
             };
             let origin = p.origin.as_deref().unwrap_or("snapshot");
             match (&self.done[*id], policy::parse_document(&p.document)) {
+                // Already named at import.
+                (None, Err(_))
+                    if cov.skipped.iter().any(|s| s.input == format!("{origin}: policy {id}")) => {}
                 (None, Err(e)) => cov.skipped.push(Skipped {
                     input: format!("{origin}: policy {id}"),
                     reason: format!(
@@ -110,9 +112,13 @@ pub fn effective<'s>(
 ) -> Effective {
     let mut evaluated = Vec::with_capacity(attached.len());
     for a in attached {
+        *cache.holders.entry(&a.policy).or_default() += 1;
         if let Some(p) = cache.get(&a.policy) {
             evaluated.push(p.clone());
         }
+    }
+    if let Some(b) = identity.boundary.as_deref() {
+        *cache.holders.entry(b).or_default() += 1;
     }
     let boundary = identity
         .boundary

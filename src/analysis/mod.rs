@@ -53,6 +53,8 @@ pub struct PolicyUse {
     pub via: Option<String>,
     /// Permissions it grants this identity (within the effective grant).
     pub granted: usize,
+    /// Of `granted`, those the sources can observe.
+    pub observable: usize,
     pub used: usize,
 }
 
@@ -240,7 +242,7 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         if a.last_seen <= end || a.first_seen.is_some_and(|f| f <= end) {
             let e = last_activity
                 .entry(a.identity.as_str())
-                .or_insert(a.last_seen);
+                .or_insert(a.last_seen.min(end));
             *e = (*e).max(a.last_seen.min(end));
         }
         if in_window(a.first_seen, a.last_seen, start, end) {
@@ -289,15 +291,17 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
             .iter()
             .map(|a| {
                 let p = snap.policy(&a.policy);
-                let (granted, used_n) = match cache.get(&a.policy) {
+                let (granted, observable_n, used_n) = match cache.get(&a.policy) {
                     Some(ev) => {
                         let mut g = ev.allowed();
                         g.intersect_with(&eff.granted);
                         let n = g.count_ones(..);
+                        let mut obs = g.clone();
+                        obs.difference_with(&unobservable);
                         g.intersect_with(&used);
-                        (n, g.count_ones(..))
+                        (n, obs.count_ones(..), g.count_ones(..))
                     }
-                    None => (0, 0),
+                    None => (0, 0, 0),
                 };
                 PolicyUse {
                     policy: a.policy.clone(),
@@ -308,6 +312,7 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
                     kind: p.map(|p| p.kind),
                     via: a.via.clone(),
                     granted,
+                    observable: observable_n,
                     used: used_n,
                 }
             })
@@ -410,7 +415,9 @@ fn detect(
     }
     let mut unconditional = ia.granted.clone();
     unconditional.difference_with(&ia.conditional);
-    if full || (!iam_write.is_clear() && iam_write.is_subset(&unconditional)) {
+    if !ia.provider_managed
+        && (full || (!iam_write.is_clear() && iam_write.is_subset(&unconditional)))
+    {
         let what = if full {
             "every action of the catalog (`*`)"
         } else {
@@ -458,7 +465,12 @@ fn detect(
     // inactive-identity
     let existed = identity.created.is_none_or(|c| c < start);
     let has_evidence = observed || ia.last_activity.is_some();
-    if has_evidence && existed && !ia.active_in_window && !ia.granted.is_clear() {
+    if !ia.provider_managed
+        && has_evidence
+        && existed
+        && !ia.active_in_window
+        && !ia.granted.is_clear()
+    {
         let last = ia.last_activity.map_or_else(
             || "no activity on record".to_string(),
             |t| format!("last active {}", t.strftime("%Y-%m-%d")),
@@ -489,15 +501,15 @@ fn detect(
     if ia.active_in_window && !ia.provider_managed && observed {
         let mut seen = std::collections::BTreeSet::new();
         for p in &ia.policies {
-            if p.granted > 0 && p.used == 0 && seen.insert(&p.policy) {
+            if p.observable > 0 && p.used == 0 && seen.insert(&p.policy) {
                 let via = p.via.as_deref().map_or_else(String::new, |g| {
                     format!(" (through group {})", g.rsplit('/').next().unwrap_or(g))
                 });
                 out.push(Finding {
                     kind: &findings::UNUSED_ATTACHED_POLICY,
                     message: format!(
-                        "policy {}{via} grants {} permissions, none used in {} days",
-                        p.name, p.granted, cfg.window_days
+                        "policy {}{via} grants {} observable permissions, none used in {} days",
+                        p.name, p.observable, cfg.window_days
                     ),
                     permissions: Vec::new(),
                     total: 0,

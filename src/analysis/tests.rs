@@ -273,3 +273,67 @@ fn audit_is_deterministic() {
         serde_json::to_string(&r2).ok()
     );
 }
+
+#[test]
+fn a_policy_of_unobservable_permissions_is_not_called_unused() {
+    let mut s = snapshot(true);
+    s.policies.push(policy("Objects", json!({"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "iam:PassRole"], "Resource": "*"}]})));
+    s.identities
+        .push(identity("user", "carl", &["Objects", "S3Read"], &[]));
+    s.activity
+        .push(activity("user/carl", "2026-10-10T00:00:00Z"));
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    let carl = find(&a, "carl");
+    let flagged: Vec<&str> = carl
+        .findings
+        .iter()
+        .filter_map(|f| f.policy.as_deref())
+        .collect();
+    assert_eq!(
+        flagged,
+        ["arn:aws:iam::123456789012:policy/S3Read"],
+        "only the policy with observable grants"
+    );
+}
+
+#[test]
+fn provider_managed_roles_get_no_finding_to_change_them() {
+    let mut s = snapshot(true);
+    let mut slr = identity("role", "AWSServiceRoleForX", &["IamAdmin"], &[]);
+    slr.provider_managed = true;
+    s.identities.push(slr);
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    assert!(find(&a, "AWSServiceRoleForX").findings.is_empty());
+}
+
+#[test]
+fn last_activity_never_passes_the_audit_time() {
+    let mut s = snapshot(true);
+    s.activity.push(Activity {
+        first_seen: Some(t("2026-10-30T00:00:00Z")),
+        ..activity("role/idle", "2026-12-01T00:00:00Z")
+    });
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    assert_eq!(
+        find(&a, "idle").last_activity,
+        Some(t("2026-11-01T00:00:00Z"))
+    );
+}
+
+#[test]
+fn order_of_the_snapshot_does_not_matter_once_normalized() {
+    let s = snapshot(true);
+    let mut r = s.clone();
+    r.identities.reverse();
+    r.policies.reverse();
+    r.normalize();
+    let a = crate::report::Report::build(&audit(&s, catalog(), &cfg()), catalog());
+    let b = crate::report::Report::build(&audit(&r, catalog(), &cfg()), catalog());
+    assert_eq!(
+        serde_json::to_string(&a).ok(),
+        serde_json::to_string(&b).ok()
+    );
+}

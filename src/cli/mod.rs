@@ -168,7 +168,7 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
     }
     read_cloudtrail(cli, &mut snap, &inputs);
     snap.normalize();
-    write_json(&a.output, &snap)?;
+    write_json(create(&a.output)?, &a.output, &snap)?;
     if !cli.quiet {
         eprintln!(
             "wrote {}: {} identities, {} policies, {} usage records{}",
@@ -229,6 +229,10 @@ fn read_snapshot(path: &Path) -> Result<Snapshot> {
             path.display()
         )
     })?;
+    let mut snap = snap;
+    // Lookups binary-search the lists: a snapshot edited or written by
+    // another tool may be in any order.
+    snap.normalize();
     if snap.schema_version != crate::model::SNAPSHOT_SCHEMA_VERSION {
         bail!(
             "{} has snapshot schema version {}, this permgap reads version {}: re-import it",
@@ -240,9 +244,15 @@ fn read_snapshot(path: &Path) -> Result<Snapshot> {
     Ok(snap)
 }
 
-fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+/// Creates an output file; failing to is a usage error (a wrong path), not a
+/// partial result.
+fn create(path: &Path) -> Result<std::fs::File, Failure> {
+    std::fs::File::create(path)
+        .with_context(|| format!("cannot create {}", path.display()))
+        .map_err(usage)
+}
+
+fn write_json<T: serde::Serialize>(file: std::fs::File, path: &Path, value: &T) -> Result<()> {
     let mut w = std::io::BufWriter::new(file);
     serde_json::to_writer(&mut w, value)
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -282,13 +292,7 @@ fn audit_and_render(
         Exit::Ok
     };
     let (mut sink, to_terminal): (Box<dyn Write>, bool) = match output {
-        Some(p) => (
-            Box::new(std::io::BufWriter::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?,
-            )),
-            false,
-        ),
+        Some(p) => (Box::new(std::io::BufWriter::new(create(p)?)), false),
         None => (
             Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             std::io::stdout().is_terminal(),

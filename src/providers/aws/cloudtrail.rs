@@ -184,19 +184,32 @@ pub fn strip_version_suffix(name: &str) -> &str {
 }
 
 /// Error codes that mean the caller was not authorized: the call is an
-/// attempt, not use. (`AccessDenied`, `AccessDeniedException`,
-/// `Client.UnauthorizedOperation`, `UnauthorizedOperation`, ...)
+/// attempt, not use: `AccessDenied`, `AccessDeniedException`,
+/// `Client.UnauthorizedOperation`, `UnauthorizedOperation`,
+/// `UnauthorizedException`, SNS's `AuthorizationError`, `Forbidden`...
 pub fn is_access_denied(code: &str) -> bool {
     code.contains("AccessDenied")
-        || code.contains("UnauthorizedOperation")
-        || code.contains("UnauthorizedAccess")
+        || code.contains("Unauthorized")
+        || matches!(
+            code,
+            "AuthorizationError"
+                | "AuthorizationErrorException"
+                | "Forbidden"
+                | "ForbiddenException"
+        )
 }
 
 #[derive(Deserialize)]
 struct LogFile<'a> {
+    /// Each record is parsed on its own, so that one malformed record is
+    /// counted and passed over without losing the rest of its file.
     #[serde(rename = "Records", borrow)]
-    records: Vec<Record<'a>>,
+    records: Vec<&'a serde_json::value::RawValue>,
 }
+
+/// Files larger than this once decompressed are not CloudTrail logs
+/// (CloudTrail delivers files of a few megabytes).
+const MAX_DECOMPRESSED: u64 = 1 << 30;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -309,6 +322,10 @@ impl Resolver {
     }
 
     fn lookup(&self, arn: &str, kind: &'static str, name: Option<&str>) -> Principal {
+        // Sessions issued by the root user (GetFederationToken as root).
+        if arn.ends_with(":root") {
+            return Principal::Root;
+        }
         if let Some(&n) = self.by_arn.get(arn) {
             return Principal::Identity(n);
         }
@@ -498,11 +515,18 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
         Err(e) => return skip(part, format!("cannot read: {e}")),
     };
     let text: Cow<'_, [u8]> = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 8);
-        if let Err(e) = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out) {
+        let mut out = Vec::with_capacity((raw.len() * 8).min(64 << 20));
+        let mut gz = flate2::read::MultiGzDecoder::new(&raw[..]).take(MAX_DECOMPRESSED + 1);
+        if let Err(e) = gz.read_to_end(&mut out) {
             return skip(
                 part,
                 format!("corrupt or truncated gzip ({e}); the file was not counted"),
+            );
+        }
+        if out.len() as u64 > MAX_DECOMPRESSED {
+            return skip(
+                part,
+                "larger than 1 GiB decompressed: not a CloudTrail log file".into(),
             );
         }
         Cow::Owned(out)
@@ -520,7 +544,21 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
     };
     part.files_read += 1;
     let file_account = path_account(&name);
-    for rec in &log.records {
+    for raw in &log.records {
+        let rec: Record<'_> = match serde_json::from_str(raw.get()) {
+            Ok(r) => r,
+            Err(_) => {
+                let account = file_account.clone().unwrap_or_default();
+                *part
+                    .accounts
+                    .entry(account)
+                    .or_default()
+                    .records
+                    .entry("malformed")
+                    .or_default() += 1;
+                continue;
+            }
+        };
         let account = rec
             .recipient_account_id
             .as_deref()
@@ -542,8 +580,15 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
         let t = t.as_second();
         stats.first = opt(stats.first, Some(t), i64::min);
         stats.last = opt(stats.last, Some(t), i64::max);
+        // Network activity events (VPC endpoint traffic) repeat calls that are
+        // logged on their own; they are neither use nor data-event coverage.
+        let category = rec.event_category.as_deref();
+        if category == Some("NetworkActivity") {
+            tally("network-activity");
+            continue;
+        }
         let data =
-            rec.event_category.as_deref() == Some("Data") || rec.management_event == Some(false);
+            category == Some("Data") || (category.is_none() && rec.management_event == Some(false));
         if data {
             if let Some(p) = mapper.prefix(source) {
                 stats.data_services.insert(p.to_string());
@@ -914,6 +959,9 @@ mod tests {
         ] {
             assert!(is_access_denied(c), "{c}");
         }
+        for c in ["AuthorizationError", "UnauthorizedException", "Forbidden"] {
+            assert!(is_access_denied(c), "{c}");
+        }
         for c in ["NoSuchEntity", "ValidationException", "ThrottlingException"] {
             assert!(!is_access_denied(c), "{c}");
         }
@@ -989,6 +1037,14 @@ mod tests {
         );
         assert_eq!(
             ui(json!({"type": "Root", "arn": "arn:aws:iam::111122223333:root"})),
+            Principal::Root
+        );
+        // GetFederationToken called as root: the session is root's, not an unknown identity.
+        assert_eq!(
+            ui(
+                json!({"type": "FederatedUser", "arn": "arn:aws:sts::111122223333:federated-user/x",
+                "sessionContext": {"sessionIssuer": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"}}})
+            ),
             Principal::Root
         );
         assert_eq!(
@@ -1236,5 +1292,70 @@ mod tests {
         let a1 = key(&run(one, 1));
         assert_eq!(a1, key(&run(split.clone(), 1)));
         assert_eq!(a1, key(&run(split, 2)));
+    }
+
+    #[test]
+    fn a_malformed_record_is_counted_and_its_file_still_read() {
+        use serde_json::json;
+        let a = "arn:aws:iam::111122223333:user/dev/alice";
+        let mut bad = event(
+            a,
+            "iam.amazonaws.com",
+            "GetUser",
+            "2026-10-01T11:00:00Z",
+            json!({}),
+        );
+        bad["responseElements"] = json!("not an object");
+        let mut bad_time = event(
+            a,
+            "iam.amazonaws.com",
+            "GetRole",
+            "2026-10-01T11:00:00Z",
+            json!({}),
+        );
+        bad_time["eventTime"] = json!(1_700_000_000);
+        let f = InputFile::Embedded {
+            name: "AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/mixed.json.gz".into(),
+            bytes: gz(json!([
+                event(
+                    a,
+                    "iam.amazonaws.com",
+                    "ListUsers",
+                    "2026-10-01T10:00:00Z",
+                    json!({})
+                ),
+                bad,
+                bad_time
+            ])),
+        };
+        let s = run(vec![f], 1);
+        assert!(s.coverage.skipped.is_empty(), "{:?}", s.coverage.skipped);
+        let used: Vec<&str> = s.usage.iter().map(|u| u.permission.as_str()).collect();
+        assert_eq!(used, ["iam:ListUsers"]);
+        assert_eq!(s.coverage.sources[0].records.get("malformed"), Some(&2));
+    }
+
+    #[test]
+    fn network_activity_events_are_neither_use_nor_data_coverage() {
+        use serde_json::json;
+        let a = "arn:aws:iam::111122223333:user/dev/alice";
+        let f = InputFile::Embedded {
+            name: "n.json.gz".into(),
+            bytes: gz(json!([event(
+                a,
+                "s3.amazonaws.com",
+                "GetObject",
+                "2026-10-01T10:00:00Z",
+                json!({"eventCategory": "NetworkActivity", "managementEvent": false, "errorCode": "VpceAccessDenied"})
+            )])),
+        };
+        let s = run(vec![f], 1);
+        assert!(s.usage.is_empty());
+        let cov = &s.coverage.sources[0];
+        assert!(
+            cov.data_event_services.is_empty(),
+            "one VPC endpoint event must not make S3 data observable"
+        );
+        assert_eq!(cov.records.get("network-activity"), Some(&1));
     }
 }

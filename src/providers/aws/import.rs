@@ -414,6 +414,15 @@ pub fn import_authorization_details(
     cov.records_read = (gaad.user_detail_list.len()
         + gaad.group_detail_list.len()
         + gaad.role_detail_list.len()) as u64;
+    // Invalid documents are named now; the audit will hold them without them.
+    for p in &new_policies {
+        if let Err(e) = super::policy::parse_document(&p.document) {
+            snap.coverage.skipped.push(Skipped {
+                input: format!("{name}: policy {}", p.id),
+                reason: format!("{e}; its holders are audited without it: fix the document"),
+            });
+        }
+    }
     snap.policies.extend(new_policies);
     snap.coverage.sources.push(cov);
     snap.normalize();

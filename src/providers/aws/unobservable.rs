@@ -4,6 +4,7 @@
 //!   User Guide, "Logging data events", table of data event resource types).
 //!   When the logs of an account hold no data event of a service, that
 //!   service's data actions are unobservable there.
+//! - **Never-logged actions** ([`NEVER_LOGGED`]): data-plane authorizations.
 //! - **Permission-only actions** authorize something without being an API
 //!   call of their own: `iam:PassRole` is checked when a role is handed to a
 //!   service (CloudTrail logs the `RunInstances` or `CreateFunction` that
@@ -91,6 +92,33 @@ pub const PERMISSION_ONLY: &[&str] = &[
     "sts:SetContext",
 ];
 
+/// Data-plane authorizations that CloudTrail never records, whatever the
+/// trail: each service's "Logging ... API calls using AWS CloudTrail" page
+/// covers its management API only. API Gateway `execute-api` (invoking an
+/// API), RDS IAM database authentication (`rds-db:connect`), EFS client
+/// access (NFS mounts), OpenSearch HTTP requests, the AWS IoT message
+/// broker, AppSync GraphQL requests, MSK and Neptune IAM data access, and
+/// Session Manager's data channels.
+pub const NEVER_LOGGED: &[&str] = &[
+    "execute-api:Invoke",
+    "execute-api:ManageConnections",
+    "execute-api:InvalidateCache",
+    "rds-db:connect",
+    "elasticfilesystem:ClientMount",
+    "elasticfilesystem:ClientWrite",
+    "elasticfilesystem:ClientRootAccess",
+    "es:ESHttp*",
+    "iot:Connect",
+    "iot:Publish",
+    "iot:Subscribe",
+    "iot:Receive",
+    "iot:RetainPublish",
+    "appsync:GraphQL",
+    "kafka-cluster:*",
+    "neptune-db:*",
+    "ssmmessages:*",
+];
+
 /// The data-event actions of one service (`s3`: every action on the object
 /// resource type, plus the listing calls).
 pub fn data_actions(cat: &Catalog, prefix: &str) -> PermSet {
@@ -133,7 +161,7 @@ pub fn unobservable_with_cloudtrail(cat: &Catalog, data_services: &[String]) -> 
             set.union_with(&data_actions(cat, svc));
         }
     }
-    for a in PERMISSION_ONLY {
+    for a in PERMISSION_ONLY.iter().chain(NEVER_LOGGED) {
         cat.add_matching(a, &mut set);
     }
     set
@@ -158,6 +186,9 @@ mod tests {
         for a in PERMISSION_ONLY {
             assert!(cat.lookup(a).is_some(), "{a}");
         }
+        for a in NEVER_LOGGED {
+            assert!(cat.matching(a).count_ones(..) > 0, "{a}");
+        }
     }
 
     #[test]
@@ -171,6 +202,8 @@ mod tests {
         assert!(has("lambda:InvokeFunction"));
         assert!(has("dynamodb:GetItem"));
         assert!(has("iam:PassRole"));
+        assert!(has("rds-db:connect"), "never logged");
+        assert!(has("execute-api:Invoke"), "never logged");
         assert!(
             !has("s3:CreateBucket"),
             "bucket management is a management event"
