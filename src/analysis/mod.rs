@@ -373,9 +373,10 @@ fn top_services(cat: &Catalog, unused: &PermSet) -> Vec<(String, usize, f64)> {
 }
 
 fn names(cat: &Catalog, set: &PermSet) -> Vec<String> {
-    let mut v: Vec<String> = set.ones().map(|i| cat.qualified(i)).collect();
-    v.sort();
-    v
+    cat.sorted_by_name(set)
+        .into_iter()
+        .map(|i| cat.qualified(i))
+        .collect()
 }
 
 fn listed(cat: &Catalog, set: &PermSet) -> (Vec<String>, usize) {
@@ -603,11 +604,6 @@ fn summarize(
             }
         })
         .collect()
-}
-
-/// Sorted `service:Action` names of a set.
-pub fn permission_names(cat: &Catalog, set: &PermSet) -> Vec<String> {
-    names(cat, set)
 }
 
 #[cfg(test)]

@@ -266,8 +266,8 @@ fn full_iam_write_is_a_super_identity() {
 #[test]
 fn audit_is_deterministic() {
     let s = snapshot(true);
-    let r1 = crate::report::Report::build(&audit(&s, catalog(), &cfg()), catalog());
-    let r2 = crate::report::Report::build(&audit(&s, catalog(), &cfg()), catalog());
+    let r1 = crate::report::Report::build(audit(&s, catalog(), &cfg()), catalog());
+    let r2 = crate::report::Report::build(audit(&s, catalog(), &cfg()), catalog());
     assert_eq!(
         serde_json::to_string(&r1).ok(),
         serde_json::to_string(&r2).ok()
@@ -330,8 +330,8 @@ fn order_of_the_snapshot_does_not_matter_once_normalized() {
     r.identities.reverse();
     r.policies.reverse();
     r.normalize();
-    let a = crate::report::Report::build(&audit(&s, catalog(), &cfg()), catalog());
-    let b = crate::report::Report::build(&audit(&r, catalog(), &cfg()), catalog());
+    let a = crate::report::Report::build(audit(&s, catalog(), &cfg()), catalog());
+    let b = crate::report::Report::build(audit(&r, catalog(), &cfg()), catalog());
     assert_eq!(
         serde_json::to_string(&a).ok(),
         serde_json::to_string(&b).ok()

@@ -199,6 +199,8 @@ pub struct Catalog {
     service_index: HashMap<String, u32>,
     /// Lowercase `prefix:action` to index.
     perm_index: HashMap<String, u32>,
+    /// Each permission's rank in the byte order of `service:Action` names.
+    name_rank: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl Catalog {
@@ -224,6 +226,22 @@ impl Catalog {
     pub fn qualified(&self, i: usize) -> String {
         let p = &self.perms[i];
         format!("{}:{}", self.services[p.service as usize].prefix, p.name)
+    }
+
+    /// The indices of `set`, in the order of their `service:Action` names.
+    pub fn sorted_by_name(&self, set: &PermSet) -> Vec<usize> {
+        let rank = self.name_rank.get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.perms.len()).collect();
+            order.sort_by_cached_key(|&i| self.qualified(i));
+            let mut rank = vec![0u32; self.perms.len()];
+            for (r, i) in order.into_iter().enumerate() {
+                rank[i] = r as u32;
+            }
+            rank
+        });
+        let mut v: Vec<usize> = set.ones().collect();
+        v.sort_by_key(|&i| rank[i]);
+        v
     }
 
     pub fn prefix_of(&self, i: usize) -> &str {
@@ -311,6 +329,7 @@ impl Catalog {
             services: Vec::new(),
             service_index: HashMap::new(),
             perm_index: HashMap::with_capacity(rows.len()),
+            name_rank: std::sync::OnceLock::new(),
         };
         for (prefix, mut perm) in rows {
             let svc = match cat.services.last() {

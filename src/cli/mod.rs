@@ -285,7 +285,7 @@ fn audit_and_render(
         window_days: window,
     };
     let audit = analysis::audit(snap, cat, &cfg);
-    let report = Report::build(&audit, cat);
+    let report = Report::build(audit, cat);
     let exit = if report.partial {
         Exit::Partial
     } else {

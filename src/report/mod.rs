@@ -12,10 +12,10 @@ use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::analysis::Audit;
 use crate::analysis::findings::Severity;
 use crate::analysis::pci::PciLevel;
-use crate::analysis::{Audit, permission_names};
-use crate::catalog::{Catalog, Cloud};
+use crate::catalog::{Catalog, Cloud, PermSet};
 use crate::model::{Coverage, IdentityKind, PolicyKind};
 
 /// Version of the report format. Additive changes keep it; a removal or a
@@ -95,13 +95,13 @@ pub struct IdentityReport {
     pub pci_drivers: PciDriversReport,
     pub last_activity: Option<Timestamp>,
     pub active_in_window: bool,
-    pub used_permissions: Vec<String>,
-    pub unused_permissions: Vec<String>,
-    pub unobservable_permissions: Vec<String>,
-    pub conditional_permissions: Vec<String>,
+    pub used_permissions: PermList,
+    pub unused_permissions: PermList,
+    pub unobservable_permissions: PermList,
+    pub conditional_permissions: PermList,
     /// Used in the window without a grant from the identity's own policies
     /// (resource policies; not counted in `used`).
-    pub used_without_grant: Vec<String>,
+    pub used_without_grant: PermList,
     pub policies: Vec<PolicyReport>,
     pub findings: Vec<FindingReport>,
 }
@@ -150,6 +150,66 @@ pub struct FindingReport {
     pub policy: Option<String>,
 }
 
+/// A set of permissions, serialized as its `service:Action` names in byte
+/// order, written one by one: a report never holds the strings of every
+/// identity's lists at once.
+pub struct PermList {
+    cat: &'static Catalog,
+    set: PermSet,
+}
+
+impl PermList {
+    pub fn new(cat: &'static Catalog, set: PermSet) -> Self {
+        PermList { cat, set }
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.count_ones(..)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_clear()
+    }
+}
+
+impl std::fmt::Debug for PermList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PermList({} permissions)", self.len())
+    }
+}
+
+impl Serialize for PermList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        struct Name<'a>(&'a str, &'a str);
+        impl Serialize for Name<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&format_args!("{}:{}", self.0, self.1))
+            }
+        }
+        let order = self.cat.sorted_by_name(&self.set);
+        let mut seq = s.serialize_seq(Some(order.len()))?;
+        for i in order {
+            seq.serialize_element(&Name(self.cat.prefix_of(i), &self.cat.perms[i].name))?;
+        }
+        seq.end()
+    }
+}
+
+impl JsonSchema for PermList {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PermList".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<String>>::json_schema(generator)
+    }
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -159,8 +219,8 @@ fn round2(x: f64) -> f64 {
 }
 
 impl Report {
-    pub fn build(audit: &Audit, cat: &Catalog) -> Report {
-        let names = |s| permission_names(cat, s);
+    /// Takes the audit by value: its permission sets move into the report.
+    pub fn build(audit: Audit, cat: &'static Catalog) -> Report {
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
             tool: Tool {
@@ -196,7 +256,7 @@ impl Report {
                 .collect(),
             identities: audit
                 .identities
-                .iter()
+                .into_iter()
                 .map(|i| IdentityReport {
                     id: i.id.clone(),
                     name: i.name.clone(),
@@ -227,11 +287,11 @@ impl Report {
                     },
                     last_activity: i.last_activity,
                     active_in_window: i.active_in_window,
-                    used_permissions: names(&i.used),
-                    unused_permissions: names(&i.unused),
-                    unobservable_permissions: names(&i.unobservable),
-                    conditional_permissions: names(&i.conditional),
-                    used_without_grant: names(&i.used_without_grant),
+                    used_permissions: PermList::new(cat, i.used),
+                    unused_permissions: PermList::new(cat, i.unused),
+                    unobservable_permissions: PermList::new(cat, i.unobservable),
+                    conditional_permissions: PermList::new(cat, i.conditional),
+                    used_without_grant: PermList::new(cat, i.used_without_grant),
                     policies: i
                         .policies
                         .iter()
@@ -260,7 +320,7 @@ impl Report {
                         .collect(),
                 })
                 .collect(),
-            coverage: audit.coverage.clone(),
+            coverage: audit.coverage,
         }
     }
 }

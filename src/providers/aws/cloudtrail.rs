@@ -199,10 +199,18 @@ pub fn is_access_denied(code: &str) -> bool {
         )
 }
 
+/// A log file parsed in one pass: the fast path.
 #[derive(Deserialize)]
 struct LogFile<'a> {
-    /// Each record is parsed on its own, so that one malformed record is
-    /// counted and passed over without losing the rest of its file.
+    #[serde(rename = "Records", borrow)]
+    records: Vec<Record<'a>>,
+}
+
+/// The same file with its records left raw: the fallback when one record
+/// does not parse, so that it is counted and passed over without losing the
+/// rest of its file.
+#[derive(Deserialize)]
+struct RawLogFile<'a> {
     #[serde(rename = "Records", borrow)]
     records: Vec<&'a serde_json::value::RawValue>,
 }
@@ -533,32 +541,41 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
     } else {
         Cow::Borrowed(&raw[..])
     };
-    let log: LogFile<'_> = match serde_json::from_slice(&text) {
-        Ok(l) => l,
-        Err(e) => {
-            return skip(
-                part,
-                format!("not a CloudTrail log file ({e}): expected {{\"Records\":[...]}}"),
-            );
-        }
+    let (records, malformed) = match serde_json::from_slice::<LogFile<'_>>(&text) {
+        Ok(log) => (log.records, 0),
+        Err(_) => match serde_json::from_slice::<RawLogFile<'_>>(&text) {
+            Ok(raw) => {
+                let mut records = Vec::with_capacity(raw.records.len());
+                let mut bad = 0;
+                for r in raw.records {
+                    match serde_json::from_str::<Record<'_>>(r.get()) {
+                        Ok(rec) => records.push(rec),
+                        Err(_) => bad += 1,
+                    }
+                }
+                (records, bad)
+            }
+            Err(e) => {
+                return skip(
+                    part,
+                    format!("not a CloudTrail log file ({e}): expected {{\"Records\":[...]}}"),
+                );
+            }
+        },
     };
     part.files_read += 1;
     let file_account = path_account(&name);
-    for raw in &log.records {
-        let rec: Record<'_> = match serde_json::from_str(raw.get()) {
-            Ok(r) => r,
-            Err(_) => {
-                let account = file_account.clone().unwrap_or_default();
-                *part
-                    .accounts
-                    .entry(account)
-                    .or_default()
-                    .records
-                    .entry("malformed")
-                    .or_default() += 1;
-                continue;
-            }
-        };
+    if malformed > 0 {
+        let account = file_account.clone().unwrap_or_default();
+        *part
+            .accounts
+            .entry(account)
+            .or_default()
+            .records
+            .entry("malformed")
+            .or_default() += malformed;
+    }
+    for rec in &records {
         let account = rec
             .recipient_account_id
             .as_deref()
