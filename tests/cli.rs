@@ -148,13 +148,9 @@ fn demo_json_is_byte_identical_across_runs() {
     assert_eq!(a.stdout, b.stdout);
 }
 
-/// The exported files on disk, imported and audited, give the demo's audit.
-#[test]
-fn import_then_audit_equals_the_demo() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let snap = dir.path().join("snap.json");
-    let snap_s = snap.to_string_lossy().to_string();
-    let o = permgap(&[
+/// `permgap import aws` of the demo's exported files on disk.
+fn import_demo(output: &str) -> Output {
+    permgap(&[
         "import",
         "aws",
         "--authorization-details",
@@ -164,8 +160,17 @@ fn import_then_audit_equals_the_demo() {
         "--cloudtrail",
         &fixture("cloudtrail").to_string_lossy(),
         "--output",
-        &snap_s,
-    ]);
+        output,
+    ])
+}
+
+/// The exported files on disk, imported and audited, give the demo's audit.
+#[test]
+fn import_then_audit_equals_the_demo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snap = dir.path().join("snap.json");
+    let snap_s = snap.to_string_lossy().to_string();
+    let o = import_demo(&snap_s);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = permgap(&["audit", &snap_s, "--as-of", DEMO_AS_OF, "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -175,18 +180,7 @@ fn import_then_audit_equals_the_demo() {
     assert_eq!(from_files["systems"], demo["systems"]);
     // Same input, same bytes: a second import writes the same snapshot.
     let snap2 = dir.path().join("snap2.json");
-    let o = permgap(&[
-        "import",
-        "aws",
-        "--authorization-details",
-        &fixture("authorization-details.json").to_string_lossy(),
-        "--credential-report",
-        &fixture("credential-report.csv").to_string_lossy(),
-        "--cloudtrail",
-        &fixture("cloudtrail").to_string_lossy(),
-        "--output",
-        &snap2.to_string_lossy(),
-    ]);
+    let o = import_demo(&snap2.to_string_lossy());
     assert_eq!(code(&o), 0);
     assert_eq!(std::fs::read(&snap).ok(), std::fs::read(&snap2).ok());
 }
@@ -598,16 +592,7 @@ fn a_snapshot_in_another_order_audits_the_same() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snap = dir.path().join("snap.json");
     let s = snap.to_string_lossy().to_string();
-    let o = permgap(&[
-        "import",
-        "aws",
-        "--authorization-details",
-        &fixture("authorization-details.json").to_string_lossy(),
-        "--cloudtrail",
-        &fixture("cloudtrail").to_string_lossy(),
-        "--output",
-        &s,
-    ]);
+    let o = import_demo(&s);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let before = json_of(&permgap(&[
         "audit", &s, "--as-of", DEMO_AS_OF, "--format", "json",

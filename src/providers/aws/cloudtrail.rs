@@ -895,42 +895,43 @@ mod tests {
     #[test]
     fn the_default_rule_and_its_exceptions() {
         let m = EventMapper::new(catalog());
-        assert_eq!(
-            acts(m.map("iam.amazonaws.com", "ListUsers")),
-            ["iam:ListUsers"]
-        );
-        // monitoring.amazonaws.com is CloudWatch, whose prefix is cloudwatch.
-        assert_eq!(
-            acts(m.map("monitoring.amazonaws.com", "PutMetricData")),
-            ["cloudwatch:PutMetricData"]
-        );
-        assert_eq!(
-            acts(m.map("lambda.amazonaws.com", "ListFunctions20150331")),
-            ["lambda:ListFunctions"]
-        );
-        assert_eq!(
-            acts(m.map("lambda.amazonaws.com", "GetFunction20150331v2")),
-            ["lambda:GetFunction"]
-        );
-        // The name is not the action's.
-        assert_eq!(
-            acts(m.map("s3.amazonaws.com", "ListBuckets")),
-            ["s3:ListAllMyBuckets"]
-        );
-        // HeadObject needs GetObject, or GetObjectVersion with a version ID: an ANY row
-        // credits both, so neither is called unused on doubtful evidence.
-        assert_eq!(
-            acts(m.map("s3.amazonaws.com", "HeadObject")),
-            ["s3:GetObject", "s3:GetObjectVersion"]
-        );
-        assert_eq!(
-            acts(m.map("kms.amazonaws.com", "ReEncrypt")),
-            ["kms:ReEncryptFrom", "kms:ReEncryptTo"]
-        );
-        assert_eq!(
-            acts(m.map("lambda.amazonaws.com", "Invoke")),
-            ["lambda:InvokeFunction"]
-        );
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("iam.amazonaws.com", "ListUsers", &["iam:ListUsers"]),
+            // monitoring.amazonaws.com is CloudWatch, whose prefix is cloudwatch.
+            (
+                "monitoring.amazonaws.com",
+                "PutMetricData",
+                &["cloudwatch:PutMetricData"],
+            ),
+            (
+                "lambda.amazonaws.com",
+                "ListFunctions20150331",
+                &["lambda:ListFunctions"],
+            ),
+            (
+                "lambda.amazonaws.com",
+                "GetFunction20150331v2",
+                &["lambda:GetFunction"],
+            ),
+            // The name is not the action's.
+            ("s3.amazonaws.com", "ListBuckets", &["s3:ListAllMyBuckets"]),
+            // HeadObject needs GetObject, or GetObjectVersion with a version ID: an ANY
+            // row credits both, so neither is called unused on doubtful evidence.
+            (
+                "s3.amazonaws.com",
+                "HeadObject",
+                &["s3:GetObject", "s3:GetObjectVersion"],
+            ),
+            (
+                "kms.amazonaws.com",
+                "ReEncrypt",
+                &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
+            ),
+            ("lambda.amazonaws.com", "Invoke", &["lambda:InvokeFunction"]),
+        ];
+        for (source, name, expected) in cases {
+            assert_eq!(acts(m.map(source, name)), *expected, "{source} {name}");
+        }
         // Recorded, but no IAM action authorizes it.
         assert_eq!(
             m.map("signin.amazonaws.com", "ConsoleLogin"),
