@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: what CI runs (.ci/run) and what a newcomer runs.
-# Needs only the Rust toolchain; python3 and npm (both on the project's
-# machines) for the catalog drift check, which is skipped with a notice when
-# npm is absent.
+# Needs the Rust toolchain and python3; it installs the AWS API emulator moto
+# (pinned) into ./.venv and starts it on 127.0.0.1 for the live AWS tests.
+# npm (on the project's machines) runs the catalog drift check, which is
+# skipped with a notice when npm is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,29 @@ if command -v npm >/dev/null && command -v python3 >/dev/null; then
 else
   echo "npm or python3 missing: catalog drift check skipped"
 fi
+echo "== moto (AWS API emulator, pinned in tests/moto/requirements.txt)"
+VENV=.venv
+if ! cmp -s tests/moto/requirements.txt "$VENV/.installed" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/moto/requirements.txt
+  cp tests/moto/requirements.txt "$VENV/.installed"
+fi
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+MOTO_IAM_LOAD_MANAGED_POLICIES=true "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$VENV/moto.log" 2>&1 &
+MOTO_PID=$!
+trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+python3 - "$PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(150):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/", timeout=1)
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit("moto_server did not start: see .venv/moto.log")
+PY
+export PERMGAP_TEST_MOTO="http://127.0.0.1:$PORT"
+export PERMGAP_TEST_PYTHON="$PWD/$VENV/bin/python"
+
 echo "== cargo test"
 cargo test --locked --all-targets

@@ -42,6 +42,12 @@ pub enum Command {
     /// Read a cloud's exported files into a snapshot.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Collect a cloud's entitlements through its APIs into a snapshot.
+    #[command(subcommand)]
+    Collect(CollectCommand),
+    /// Collect and audit in one go.
+    #[command(subcommand)]
+    Scan(ScanCommand),
     /// Audit a snapshot: granted, used, unused, unobservable, PCI, findings.
     Audit(AuditArgs),
     /// Audit the built-in demo organisation.
@@ -81,19 +87,58 @@ pub struct ImportAws {
     pub output: PathBuf,
 }
 
-fn window_days(s: &str) -> Result<u32, String> {
-    match s.parse::<u32>() {
-        Ok(n) if (1..=3650).contains(&n) => Ok(n),
-        _ => Err(format!("{s:?} is not a number of days between 1 and 3650")),
-    }
+#[derive(Debug, Subcommand)]
+pub enum CollectCommand {
+    /// AWS: the account of the current credentials.
+    Aws(CollectAws),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// AWS: the account of the current credentials.
+    Aws(ScanAws),
+}
+
+/// How to reach AWS: the SDK's standard credential chain and its variables
+/// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) apply.
+#[derive(Debug, Args)]
+pub struct LiveAws {
+    /// A profile of ~/.aws/config (SSO profiles included).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The region for regional calls (IAM is global; default us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Do not generate and read the credential report.
+    #[arg(long)]
+    pub no_credential_report: bool,
+    /// CloudTrail log files on disk to read as usage (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub cloudtrail: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct AuditArgs {
-    /// A snapshot written by `permgap import`.
-    #[arg(value_name = "SNAPSHOT.json")]
-    pub snapshot: PathBuf,
-    /// The end of the window (RFC 3339, e.g. 2026-11-01T00:00:00Z); default now.
+pub struct CollectAws {
+    #[command(flatten)]
+    pub live: LiveAws,
+    /// Where to write the snapshot (JSON).
+    #[arg(long, short, value_name = "SNAPSHOT.json")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanAws {
+    #[command(flatten)]
+    pub live: LiveAws,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// What an audit reports and where.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The end of the window (RFC 3339, e.g. 2026-11-01T00:00:00Z); default
+    /// now (for the demo, its data's date, 2026-11-01T00:00:00Z).
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<Timestamp>,
     /// The window's length in days.
@@ -106,17 +151,26 @@ pub struct AuditArgs {
     pub output: Option<PathBuf>,
 }
 
+fn window_days(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=3650).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a number of days between 1 and 3650")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A snapshot written by `permgap import` or `permgap collect`.
+    #[arg(value_name = "SNAPSHOT.json")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The end of the window; default the demo data's date, 2026-11-01T00:00:00Z.
-    #[arg(long, value_name = "RFC3339")]
-    pub as_of: Option<Timestamp>,
-    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
-    pub window: u32,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -83,23 +83,45 @@ pub fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<Exit, Failure> {
     match &cli.command {
         Command::Import(args::ImportCommand::Aws(a)) => import_aws(cli, a),
+        Command::Collect(args::CollectCommand::Aws(a)) => {
+            let snap = collect_aws(cli, &a.live)?;
+            write_json(create(&a.output)?, &a.output, &snap)?;
+            if !cli.quiet {
+                eprintln!("wrote {}: {}", a.output.display(), summary(&snap));
+            }
+            Ok(if snap.coverage.is_partial() {
+                Exit::Partial
+            } else {
+                Exit::Ok
+            })
+        }
+        Command::Scan(args::ScanCommand::Aws(a)) => {
+            let snap = collect_aws(cli, &a.live)?;
+            audit_and_render(
+                cli,
+                &snap,
+                a.report.as_of.unwrap_or_else(Timestamp::now),
+                &a.report,
+            )
+        }
         Command::Audit(a) => {
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
-            let as_of = match &a.as_of {
-                Some(t) => *t,
-                None => Timestamp::now(),
-            };
-            audit_and_render(cli, &snap, as_of, a.window, a.format, a.output.as_deref())
+            audit_and_render(
+                cli,
+                &snap,
+                a.report.as_of.unwrap_or_else(Timestamp::now),
+                &a.report,
+            )
         }
         Command::Demo(a) => {
             let snap = demo_snapshot(cli)?;
-            let as_of = match &a.as_of {
+            let as_of = match &a.report.as_of {
                 Some(t) => *t,
                 None => crate::demo::DEMO_AS_OF
                     .parse()
                     .map_err(|e| anyhow!("demo date: {e}"))?,
             };
-            audit_and_render(cli, &snap, as_of, a.window, a.format, a.output.as_deref())
+            audit_and_render(cli, &snap, as_of, &a.report)
         }
         Command::Catalog(args::CatalogCommand::Aws { pattern }) => catalog_aws(pattern.as_deref()),
         Command::Explain { id } => explain(id.as_deref()),
@@ -151,8 +173,41 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
             reason: e.to_string(),
         });
     }
+    add_cloudtrail(cli, &mut snap, &a.cloudtrail);
+    snap.normalize();
+    write_json(create(&a.output)?, &a.output, &snap)?;
+    if !cli.quiet {
+        eprintln!("wrote {}: {}", a.output.display(), summary(&snap));
+    }
+    Ok(if snap.coverage.is_partial() {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    })
+}
+
+/// One line on what a snapshot holds, for stderr.
+fn summary(snap: &Snapshot) -> String {
+    format!(
+        "{} identities, {} policies, {} usage records{}",
+        snap.identities.len(),
+        snap.policies.len(),
+        snap.usage.len(),
+        if snap.coverage.is_partial() {
+            format!(
+                "; PARTIAL: {} input(s) skipped (see `permgap audit`)",
+                snap.coverage.skipped.len()
+            )
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// Reads CloudTrail files or trees given on the command line into `snap`.
+fn add_cloudtrail(cli: &Cli, snap: &mut Snapshot, paths: &[std::path::PathBuf]) {
     let mut inputs = Vec::new();
-    for p in &a.cloudtrail {
+    for p in paths {
         let (files, skipped) = cloudtrail::list_files(p);
         snap.coverage.skipped.extend(skipped);
         if files.is_empty() {
@@ -166,31 +221,45 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
             files,
         });
     }
-    read_cloudtrail(cli, &mut snap, &inputs);
-    snap.normalize();
-    write_json(create(&a.output)?, &a.output, &snap)?;
-    if !cli.quiet {
-        eprintln!(
-            "wrote {}: {} identities, {} policies, {} usage records{}",
-            a.output.display(),
-            snap.identities.len(),
-            snap.policies.len(),
-            snap.usage.len(),
-            if snap.coverage.is_partial() {
-                format!(
-                    "; PARTIAL: {} input(s) skipped (see `permgap audit`)",
-                    snap.coverage.skipped.len()
-                )
-            } else {
-                String::new()
-            }
-        );
+    read_cloudtrail(cli, snap, &inputs);
+}
+
+/// `collect aws` and `scan aws`: the live account, plus any local CloudTrail.
+fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
+    for p in &a.cloudtrail {
+        if !p.exists() {
+            return Err(usage(anyhow!("{} does not exist", p.display())));
+        }
     }
-    Ok(if snap.coverage.is_partial() {
-        Exit::Partial
+    let opts = crate::providers::aws::live::LiveOptions {
+        profile: a.profile.clone(),
+        region: a.region.clone(),
+        no_credential_report: a.no_credential_report,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut snap = Snapshot::new();
+    let pb = if cli.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
     } else {
-        Exit::Ok
-    })
+        ProgressBar::new_spinner().with_message("collecting from AWS")
+    };
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    let account = rt
+        .block_on(async {
+            let conf = crate::providers::aws::live::sdk_config(&opts).await;
+            crate::providers::aws::live::collect_account(&conf, &opts, &mut snap).await
+        })
+        .context("AWS collection failed")?;
+    pb.finish_and_clear();
+    if !cli.quiet {
+        eprintln!("collected account {account}");
+    }
+    add_cloudtrail(cli, &mut snap, &a.cloudtrail);
+    snap.normalize();
+    Ok(snap)
 }
 
 fn read_cloudtrail(cli: &Cli, snap: &mut Snapshot, inputs: &[CloudTrailInput]) {
@@ -275,10 +344,9 @@ fn audit_and_render(
     cli: &Cli,
     snap: &Snapshot,
     as_of: Timestamp,
-    window: u32,
-    format: Format,
-    output: Option<&Path>,
+    args: &args::ReportArgs,
 ) -> Result<Exit, Failure> {
+    let (window, format, output) = (args.window, args.format, args.output.as_deref());
     let cat = aws::catalog();
     let cfg = AuditConfig {
         as_of,

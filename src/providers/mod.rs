@@ -7,7 +7,15 @@ pub mod aws;
 #[derive(Debug, Clone)]
 pub enum InputFile {
     Path(std::path::PathBuf),
-    Embedded { name: String, bytes: &'static [u8] },
+    Embedded {
+        name: String,
+        bytes: &'static [u8],
+    },
+    /// Read from an API into memory (a credential report).
+    Owned {
+        name: String,
+        bytes: std::sync::Arc<[u8]>,
+    },
 }
 
 impl InputFile {
@@ -15,7 +23,7 @@ impl InputFile {
     pub fn display(&self) -> String {
         match self {
             InputFile::Path(p) => p.display().to_string(),
-            InputFile::Embedded { name, .. } => name.clone(),
+            InputFile::Embedded { name, .. } | InputFile::Owned { name, .. } => name.clone(),
         }
     }
 
@@ -23,6 +31,7 @@ impl InputFile {
         match self {
             InputFile::Path(p) => std::fs::read(p).map(std::borrow::Cow::Owned),
             InputFile::Embedded { bytes, .. } => Ok(std::borrow::Cow::Borrowed(bytes)),
+            InputFile::Owned { bytes, .. } => Ok(std::borrow::Cow::Owned(bytes.to_vec())),
         }
     }
 }

@@ -36,104 +36,104 @@ pub enum ImportError {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Gaad {
+pub(crate) struct Gaad {
     #[serde(default)]
-    user_detail_list: Vec<UserDetail>,
+    pub(crate) user_detail_list: Vec<UserDetail>,
     #[serde(default)]
-    group_detail_list: Vec<GroupDetail>,
+    pub(crate) group_detail_list: Vec<GroupDetail>,
     #[serde(default)]
-    role_detail_list: Vec<RoleDetail>,
+    pub(crate) role_detail_list: Vec<RoleDetail>,
     #[serde(default)]
-    policies: Vec<ManagedPolicyDetail>,
+    pub(crate) policies: Vec<ManagedPolicyDetail>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct AttachedPolicy {
-    policy_arn: String,
+pub(crate) struct AttachedPolicy {
+    pub(crate) policy_arn: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct InlinePolicy {
-    policy_name: String,
-    policy_document: Value,
+pub(crate) struct InlinePolicy {
+    pub(crate) policy_name: String,
+    pub(crate) policy_document: Value,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Boundary {
-    permissions_boundary_arn: String,
+pub(crate) struct Boundary {
+    pub(crate) permissions_boundary_arn: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UserDetail {
-    user_name: String,
-    arn: String,
-    create_date: Option<Timestamp>,
+pub(crate) struct UserDetail {
+    pub(crate) user_name: String,
+    pub(crate) arn: String,
+    pub(crate) create_date: Option<Timestamp>,
     #[serde(default)]
-    group_list: Vec<String>,
+    pub(crate) group_list: Vec<String>,
     #[serde(default)]
-    attached_managed_policies: Vec<AttachedPolicy>,
+    pub(crate) attached_managed_policies: Vec<AttachedPolicy>,
     #[serde(default)]
-    user_policy_list: Vec<InlinePolicy>,
-    permissions_boundary: Option<Boundary>,
+    pub(crate) user_policy_list: Vec<InlinePolicy>,
+    pub(crate) permissions_boundary: Option<Boundary>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GroupDetail {
-    group_name: String,
-    arn: String,
-    create_date: Option<Timestamp>,
+pub(crate) struct GroupDetail {
+    pub(crate) group_name: String,
+    pub(crate) arn: String,
+    pub(crate) create_date: Option<Timestamp>,
     #[serde(default)]
-    attached_managed_policies: Vec<AttachedPolicy>,
+    pub(crate) attached_managed_policies: Vec<AttachedPolicy>,
     #[serde(default)]
-    group_policy_list: Vec<InlinePolicy>,
+    pub(crate) group_policy_list: Vec<InlinePolicy>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RoleLastUsed {
-    last_used_date: Option<Timestamp>,
+pub(crate) struct RoleLastUsed {
+    pub(crate) last_used_date: Option<Timestamp>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RoleDetail {
-    role_name: String,
-    arn: String,
+pub(crate) struct RoleDetail {
+    pub(crate) role_name: String,
+    pub(crate) arn: String,
     #[serde(default)]
-    path: String,
-    create_date: Option<Timestamp>,
-    assume_role_policy_document: Option<Value>,
+    pub(crate) path: String,
+    pub(crate) create_date: Option<Timestamp>,
+    pub(crate) assume_role_policy_document: Option<Value>,
     #[serde(default)]
-    attached_managed_policies: Vec<AttachedPolicy>,
+    pub(crate) attached_managed_policies: Vec<AttachedPolicy>,
     #[serde(default)]
-    role_policy_list: Vec<InlinePolicy>,
-    permissions_boundary: Option<Boundary>,
-    role_last_used: Option<RoleLastUsed>,
+    pub(crate) role_policy_list: Vec<InlinePolicy>,
+    pub(crate) permissions_boundary: Option<Boundary>,
+    pub(crate) role_last_used: Option<RoleLastUsed>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PolicyVersion {
-    document: Option<Value>,
-    version_id: Option<String>,
+pub(crate) struct PolicyVersion {
+    pub(crate) document: Option<Value>,
+    pub(crate) version_id: Option<String>,
     #[serde(default)]
-    is_default_version: bool,
+    pub(crate) is_default_version: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ManagedPolicyDetail {
+pub(crate) struct ManagedPolicyDetail {
     // moto omits PolicyName: key on the ARN.
-    policy_name: Option<String>,
-    arn: String,
-    default_version_id: Option<String>,
+    pub(crate) policy_name: Option<String>,
+    pub(crate) arn: String,
+    pub(crate) default_version_id: Option<String>,
     #[serde(default)]
-    policy_version_list: Vec<PolicyVersion>,
+    pub(crate) policy_version_list: Vec<PolicyVersion>,
 }
 
 /// The default version's document: the version flagged default, else the one
@@ -219,6 +219,13 @@ pub fn import_authorization_details(
             file: name.clone(),
             reason: e.to_string(),
         })?;
+    import_gaad(snap, &name, &gaad)
+}
+
+/// Imports parsed authorization details, whether read from a file or
+/// collected from the IAM API (`name` says which, for messages).
+pub(crate) fn import_gaad(snap: &mut Snapshot, name: &str, gaad: &Gaad) -> Result<(), ImportError> {
+    let name = name.to_string();
     if gaad.user_detail_list.is_empty()
         && gaad.role_detail_list.is_empty()
         && gaad.group_detail_list.is_empty()

@@ -4,6 +4,7 @@
 pub mod cloudtrail;
 pub mod credential_report;
 pub mod import;
+pub mod live;
 pub mod policy;
 pub mod unobservable;
 

@@ -1,0 +1,362 @@
+//! Live collection from an AWS account with the official Rust SDK and the
+//! standard credential chain (`--profile`/`AWS_PROFILE`, SSO, environment,
+//! instance and container roles; endpoint overrides through the SDK's own
+//! `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`).
+//!
+//! The entitlements are turned into the same structures the file importer
+//! parses from `aws iam get-account-authorization-details`, and go through the
+//! same code ([`super::import::import_gaad`]), so a live collection and an
+//! import of the same account give the same snapshot. permgap only reads:
+//! [`OPERATIONS`] lists every API it can call, and a test keeps the list
+//! honest.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iam::primitives::DateTime;
+use aws_sdk_iam::types::ReportStateType;
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::import::{
+    AttachedPolicy, Boundary, Gaad, GroupDetail, InlinePolicy, ManagedPolicyDetail, PolicyVersion,
+    RoleDetail, RoleLastUsed, UserDetail, import_gaad,
+};
+use crate::model::{Skipped, Snapshot};
+use crate::providers::InputFile;
+
+/// Every AWS API operation permgap calls: all read-only. The README's IAM
+/// policy for permgap is this list.
+pub const OPERATIONS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "iam:GetAccountAuthorizationDetails",
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    #[error(
+        "no AWS credentials could be used ({0}): set AWS_PROFILE or pass --profile, sign in with \
+         `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    )]
+    Credentials(String),
+    #[error("account {account}: {operation} failed: {message}")]
+    Call {
+        account: String,
+        operation: &'static str,
+        message: String,
+    },
+}
+
+/// Where and as whom to collect.
+#[derive(Debug, Clone, Default)]
+pub struct LiveOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// Skip the credential report (it needs `iam:GenerateCredentialReport`).
+    pub no_credential_report: bool,
+}
+
+/// The SDK configuration from the standard chain. IAM is global, so a
+/// missing region defaults to us-east-1.
+pub async fn sdk_config(opts: &LiveOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &opts.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    let conf = loader.load().await;
+    if conf.region().is_none() {
+        let mut b = conf.into_builder();
+        b.set_region(Some(Region::from_static("us-east-1")));
+        return b.build();
+    }
+    conf
+}
+
+/// Errors of the SDK, shown with their cause chain (Display, not Debug).
+fn message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let s = c.to_string();
+        if !parts.contains(&s) {
+            parts.push(s);
+        }
+        cur = c.source();
+    }
+    parts.join(": ")
+}
+
+fn ts(d: Option<&DateTime>) -> Option<Timestamp> {
+    d.and_then(|d| Timestamp::new(d.secs(), d.subsec_nanos() as i32).ok())
+}
+
+/// A policy document as the IAM API returns it (URL-encoded JSON), decoded to
+/// a JSON object; left as the raw string when it does not decode, so that the
+/// policy engine names the problem.
+pub fn decode_document(raw: Option<&str>) -> Value {
+    let Some(raw) = raw else { return Value::Null };
+    let text = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    serde_json::from_str(&text).unwrap_or_else(|_| Value::String(raw.to_string()))
+}
+
+fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<AttachedPolicy> {
+    list.iter()
+        .filter_map(|p| {
+            Some(AttachedPolicy {
+                policy_arn: p.policy_arn()?.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn inline(list: &[aws_sdk_iam::types::PolicyDetail]) -> Vec<InlinePolicy> {
+    list.iter()
+        .filter_map(|p| {
+            Some(InlinePolicy {
+                policy_name: p.policy_name()?.to_string(),
+                policy_document: decode_document(p.policy_document()),
+            })
+        })
+        .collect()
+}
+
+fn boundary(b: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>) -> Option<Boundary> {
+    Some(Boundary {
+        permissions_boundary_arn: b?.permissions_boundary_arn()?.to_string(),
+    })
+}
+
+/// One page of `GetAccountAuthorizationDetails`, appended to `gaad`.
+fn append_page(
+    gaad: &mut Gaad,
+    page: &aws_sdk_iam::operation::get_account_authorization_details::GetAccountAuthorizationDetailsOutput,
+) {
+    for u in page.user_detail_list() {
+        let (Some(name), Some(arn)) = (u.user_name(), u.arn()) else {
+            continue;
+        };
+        gaad.user_detail_list.push(UserDetail {
+            user_name: name.to_string(),
+            arn: arn.to_string(),
+            create_date: ts(u.create_date()),
+            group_list: u.group_list().to_vec(),
+            attached_managed_policies: attached(u.attached_managed_policies()),
+            user_policy_list: inline(u.user_policy_list()),
+            permissions_boundary: boundary(u.permissions_boundary()),
+        });
+    }
+    for g in page.group_detail_list() {
+        let (Some(name), Some(arn)) = (g.group_name(), g.arn()) else {
+            continue;
+        };
+        gaad.group_detail_list.push(GroupDetail {
+            group_name: name.to_string(),
+            arn: arn.to_string(),
+            create_date: ts(g.create_date()),
+            attached_managed_policies: attached(g.attached_managed_policies()),
+            group_policy_list: inline(g.group_policy_list()),
+        });
+    }
+    for r in page.role_detail_list() {
+        let (Some(name), Some(arn)) = (r.role_name(), r.arn()) else {
+            continue;
+        };
+        gaad.role_detail_list.push(RoleDetail {
+            role_name: name.to_string(),
+            arn: arn.to_string(),
+            path: r.path().unwrap_or("/").to_string(),
+            create_date: ts(r.create_date()),
+            assume_role_policy_document: r
+                .assume_role_policy_document()
+                .map(|d| decode_document(Some(d))),
+            attached_managed_policies: attached(r.attached_managed_policies()),
+            role_policy_list: inline(r.role_policy_list()),
+            permissions_boundary: boundary(r.permissions_boundary()),
+            role_last_used: r.role_last_used().map(|l| RoleLastUsed {
+                last_used_date: ts(l.last_used_date()),
+            }),
+        });
+    }
+    for p in page.policies() {
+        let Some(arn) = p.arn() else { continue };
+        gaad.policies.push(ManagedPolicyDetail {
+            policy_name: p.policy_name().map(str::to_string),
+            arn: arn.to_string(),
+            default_version_id: p.default_version_id().map(str::to_string),
+            policy_version_list: p
+                .policy_version_list()
+                .iter()
+                .map(|v| PolicyVersion {
+                    document: Some(decode_document(v.document())),
+                    version_id: v.version_id().map(str::to_string),
+                    is_default_version: v.is_default_version(),
+                })
+                .collect(),
+        });
+    }
+}
+
+/// Reads every page of the authorization details. Follows `Marker` while
+/// `IsTruncated`, whatever a server does with `MaxItems`; stops on a marker
+/// that repeats (a server bug would otherwise loop forever).
+pub(crate) async fn authorization_details(
+    iam: &aws_sdk_iam::Client,
+    account: &str,
+) -> Result<Gaad, LiveError> {
+    let mut gaad = Gaad::default();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = iam
+            .get_account_authorization_details()
+            .set_marker(marker.clone())
+            .max_items(1000)
+            .send()
+            .await
+            .map_err(|e| LiveError::Call {
+                account: account.to_string(),
+                operation: "iam:GetAccountAuthorizationDetails",
+                message: message(&e),
+            })?;
+        append_page(&mut gaad, &page);
+        match (page.is_truncated(), page.marker()) {
+            (true, Some(m)) if marker.as_deref() != Some(m) => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(gaad)
+}
+
+/// Generates the credential report and reads it once complete (IAM builds it
+/// asynchronously: poll, at most about a minute).
+pub async fn credential_report(
+    iam: &aws_sdk_iam::Client,
+    account: &str,
+) -> Result<Vec<u8>, LiveError> {
+    let call = |operation, e: &(dyn std::error::Error + 'static)| LiveError::Call {
+        account: account.to_string(),
+        operation,
+        message: message(e),
+    };
+    for attempt in 0..30 {
+        let out = iam
+            .generate_credential_report()
+            .send()
+            .await
+            .map_err(|e| call("iam:GenerateCredentialReport", &e))?;
+        if out.state() == Some(&ReportStateType::Complete) {
+            break;
+        }
+        if attempt == 29 {
+            return Err(LiveError::Call {
+                account: account.to_string(),
+                operation: "iam:GenerateCredentialReport",
+                message: "the report was not ready after 30 attempts".into(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(if attempt == 0 { 200 } else { 2000 })).await;
+    }
+    let out = iam
+        .get_credential_report()
+        .send()
+        .await
+        .map_err(|e| call("iam:GetCredentialReport", &e))?;
+    Ok(out
+        .content()
+        .map(|b| b.as_ref().to_vec())
+        .unwrap_or_default())
+}
+
+/// The account the credentials belong to.
+pub async fn caller_account(conf: &SdkConfig) -> Result<String, LiveError> {
+    let sts = aws_sdk_sts::Client::new(conf);
+    let who = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| LiveError::Credentials(message(&e)))?;
+    Ok(who.account().unwrap_or("unknown").to_string())
+}
+
+/// Collects one account's entitlements (and credential report) into `snap`.
+/// A failed credential report is recorded as skipped; failing to read the
+/// entitlements is an error: there is nothing to audit without them.
+pub async fn collect_account(
+    conf: &SdkConfig,
+    opts: &LiveOptions,
+    snap: &mut Snapshot,
+) -> Result<String, LiveError> {
+    let account = caller_account(conf).await?;
+    let iam = aws_sdk_iam::Client::new(conf);
+    let gaad = authorization_details(&iam, &account).await?;
+    let source = format!("iam:GetAccountAuthorizationDetails (account {account})");
+    import_gaad(snap, &source, &gaad).map_err(|e| LiveError::Call {
+        account: account.clone(),
+        operation: "iam:GetAccountAuthorizationDetails",
+        message: e.to_string(),
+    })?;
+    if !opts.no_credential_report {
+        match credential_report(&iam, &account).await {
+            Ok(csv) => {
+                let file = InputFile::Owned {
+                    name: format!("iam:GetCredentialReport (account {account})"),
+                    bytes: csv.into(),
+                };
+                if let Err(e) = super::credential_report::import_credential_report(snap, &file) {
+                    snap.coverage.skipped.push(Skipped {
+                        input: file.display(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            Err(e) => snap.coverage.skipped.push(Skipped {
+                input: format!("credential report of account {account}"),
+                reason: format!("{e}; password and access-key use are not known"),
+            }),
+        }
+    }
+    snap.normalize();
+    Ok(account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_url_decoded_into_objects() {
+        let v = decode_document(Some("%7B%22Statement%22%3A%5B%5D%7D"));
+        assert_eq!(v, serde_json::json!({"Statement": []}));
+        // Not decodable: kept as given, for the policy engine to name.
+        assert_eq!(
+            decode_document(Some("%7Bnope")),
+            Value::String("%7Bnope".into())
+        );
+        assert_eq!(decode_document(None), Value::Null);
+    }
+
+    #[test]
+    fn only_read_operations() {
+        // permgap never mutates: every operation it may call reads, or (the
+        // credential report) asks IAM to build a read-only report.
+        for op in OPERATIONS {
+            let (svc, name) = op.split_once(':').unwrap_or(("", ""));
+            assert!(!svc.is_empty(), "{op}");
+            let read = [
+                "Get",
+                "List",
+                "Describe",
+                "Lookup",
+                "GenerateCredentialReport",
+                "GenerateServiceLastAccessedDetails",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p));
+            assert!(read, "{op} is not a read");
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The live AWS path, with the official SDK, against a local moto server
+//! that `scripts/test.sh` installs (pinned, tests/moto/requirements.txt) and
+//! starts on 127.0.0.1; it passes PERMGAP_TEST_MOTO (the endpoint) and
+//! PERMGAP_TEST_PYTHON (the virtualenv's python). Without them these tests
+//! fail and say how to run them, unless PERMGAP_SKIP_LIVE=1.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+const AS_OF: &str = "2026-11-01T00:00:00Z";
+
+struct Moto {
+    endpoint: String,
+    /// The exports the seed script wrote, and the account it created.
+    dir: PathBuf,
+}
+
+/// Seeds moto once for all the tests of this file.
+fn moto() -> Option<&'static Moto> {
+    static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let (endpoint, python) =
+            match (std::env::var("PERMGAP_TEST_MOTO"), std::env::var("PERMGAP_TEST_PYTHON")) {
+                (Ok(e), Ok(p)) => (e, p),
+                _ if std::env::var_os("PERMGAP_SKIP_LIVE").is_some() => return None,
+                _ => panic!(
+                    "the live AWS tests need a moto server: run `bash scripts/test.sh`, which starts one, \
+                     or set PERMGAP_SKIP_LIVE=1 to skip them"
+                ),
+            };
+        let dir = std::env::temp_dir().join(format!("permgap-moto-{}", std::process::id()));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/seed_account.py");
+        let out = Command::new(python).arg(script).arg(&endpoint).arg(&dir).output().expect("run the seed script");
+        assert!(out.status.success(), "seeding moto failed: {}", String::from_utf8_lossy(&out.stderr));
+        Some(Moto { endpoint, dir })
+    })
+    .as_ref()
+}
+
+/// The binary, talking to moto through the SDK's own endpoint override, with
+/// nothing of the developer's AWS set-up.
+fn permgap(m: &Moto, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("AWS_ENDPOINT_URL", &m.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("NO_COLOR")
+        .args(args)
+        .output()
+        .expect("run permgap")
+}
+
+fn ok(o: &Output) -> &Output {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&ok(o).stdout).expect("JSON report")
+}
+
+fn path(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn live_collection_and_import_of_the_same_account_audit_the_same() {
+    let Some(m) = moto() else { return };
+    let live = m.dir.join("live.json");
+    let imported = m.dir.join("imported.json");
+    let ct = path(&m.dir.join("cloudtrail"));
+    ok(&permgap(
+        m,
+        &[
+            "collect",
+            "aws",
+            "--cloudtrail",
+            &ct,
+            "--output",
+            &path(&live),
+        ],
+    ));
+    ok(&permgap(
+        m,
+        &[
+            "import",
+            "aws",
+            "--authorization-details",
+            &path(&m.dir.join("authorization-details.json")),
+            "--credential-report",
+            &path(&m.dir.join("credential-report.csv")),
+            "--cloudtrail",
+            &ct,
+            "--output",
+            &path(&imported),
+        ],
+    ));
+    let a = json(&permgap(
+        m,
+        &["audit", &path(&live), "--as-of", AS_OF, "--format", "json"],
+    ));
+    let b = json(&permgap(
+        m,
+        &[
+            "audit",
+            &path(&imported),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(a["identities"], b["identities"]);
+    assert_eq!(a["systems"], b["systems"]);
+
+    // And the audit is what the seed says.
+    let ids = a["identities"].as_array().expect("identities");
+    let by = |name: &str| {
+        ids.iter()
+            .find(|i| i["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    let names = |i: &Value, k: &str| -> Vec<String> {
+        i[k].as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        names(by("ann"), "used_permissions"),
+        ["ec2:DescribeInstances", "s3:ListAllMyBuckets"]
+    );
+    // DevTools' default version (v2) grants s3:GetBucketPolicy; v3 ("*") is not the default.
+    assert!(names(by("ann"), "unused_permissions").contains(&"s3:GetBucketPolicy".to_string()));
+    assert!(by("ann")["granted"].as_u64() < Some(5000));
+    // The role's session counts for the role; its boundary leaves DynamoDB and logs.
+    assert_eq!(
+        names(by("app"), "used_permissions"),
+        ["dynamodb:DescribeTable"]
+    );
+    assert!(names(by("app"), "unobservable_permissions").contains(&"dynamodb:GetItem".to_string()));
+    assert!(
+        !names(by("app"), "unused_permissions")
+            .iter()
+            .any(|p| p.starts_with("s3:")),
+        "cut by the boundary"
+    );
+    // bob is an administrator through his group.
+    assert_eq!(by("bob")["granted"], 22091);
+    assert!(by("bob")["findings"].to_string().contains("super-identity"));
+    // ci works through an access key and has no password: a workload.
+    assert_eq!(by("ci")["kind"], "workload-user");
+}
+
+#[test]
+fn scan_prints_the_audit_of_the_snapshot_collect_writes() {
+    let Some(m) = moto() else { return };
+    let snap = m.dir.join("scan-vs-collect.json");
+    let ct = path(&m.dir.join("cloudtrail"));
+    ok(&permgap(
+        m,
+        &[
+            "collect",
+            "aws",
+            "--cloudtrail",
+            &ct,
+            "--output",
+            &path(&snap),
+        ],
+    ));
+    for format in ["table", "json"] {
+        let scan = permgap(
+            m,
+            &[
+                "scan",
+                "aws",
+                "--cloudtrail",
+                &ct,
+                "--as-of",
+                AS_OF,
+                "--format",
+                format,
+            ],
+        );
+        let audit = permgap(
+            m,
+            &["audit", &path(&snap), "--as-of", AS_OF, "--format", format],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&ok(&scan).stdout),
+            String::from_utf8_lossy(&ok(&audit).stdout),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_failed_collection() {
+    let Some(m) = moto() else { return };
+    let dead = Moto {
+        endpoint: "http://127.0.0.1:9".into(),
+        dir: m.dir.clone(),
+    };
+    let o = permgap(
+        &dead,
+        &[
+            "collect",
+            "aws",
+            "--output",
+            &path(&m.dir.join("never.json")),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("AWS collection failed"), "{err}");
+    assert!(!m.dir.join("never.json").exists(), "no snapshot is written");
+}
