@@ -625,3 +625,33 @@ fn an_output_path_that_cannot_be_created_is_a_usage_error() {
     ]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
+
+/// The README's IAM policy for permgap grants exactly what it may call.
+#[test]
+fn readme_read_only_policy_matches_the_operations() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    let start = readme
+        .find("\"Sid\": \"PermgapReadOnly\"")
+        .expect("the policy in the README");
+    let block = &readme[start..];
+    let end = block.find(']').expect("end of the action list");
+    let mut actions: Vec<String> = block[..end]
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .trim_end_matches(',')
+                .strip_prefix('"')?
+                .strip_suffix('"')
+                .map(str::to_string)
+        })
+        .filter(|a| a.contains(':') && !a.contains(' '))
+        .collect();
+    actions.sort();
+    let mut expected: Vec<String> = permgap::providers::aws::live::OPERATIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(actions, expected);
+}

@@ -44,6 +44,14 @@ fn moto() -> Option<&'static Moto> {
 /// nothing of the developer's AWS set-up.
 fn permgap(m: &Moto, args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    permgap_with(&mut c, m, &[])
+        .args(args)
+        .output()
+        .expect("run permgap")
+}
+
+/// The environment of [`permgap`], plus `extra` variables.
+fn permgap_with<'c>(c: &'c mut Command, m: &Moto, extra: &[(&str, &str)]) -> &'c mut Command {
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("AWS_") {
             c.env_remove(k);
@@ -56,10 +64,11 @@ fn permgap(m: &Moto, args: &[&str]) -> Output {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("NO_COLOR")
-        .args(args)
-        .output()
-        .expect("run permgap")
+        .env_remove("NO_COLOR");
+    for (k, v) in extra {
+        c.env(k, v);
+    }
+    c
 }
 
 fn ok(o: &Output) -> &Output {
@@ -232,4 +241,184 @@ fn an_unreachable_endpoint_is_a_failed_collection() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("AWS collection failed"), "{err}");
     assert!(!m.dir.join("never.json").exists(), "no snapshot is written");
+}
+
+/// The LookupEvents stub (tests/stubs/cloudtrail_lookup_stub.py), stopped on drop.
+struct Stub {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Stub {
+    fn start(records: &Path, throttle: u32) -> Stub {
+        use std::io::BufRead;
+        let python = std::env::var("PERMGAP_TEST_PYTHON").expect("PERMGAP_TEST_PYTHON");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/cloudtrail_lookup_stub.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(records)
+            .args(["--throttle", &throttle.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the stub");
+        let mut port = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut port)
+            .expect("port");
+        Stub {
+            child,
+            url: format!("http://127.0.0.1:{}", port.trim()),
+        }
+    }
+
+    /// (time, token, status) of every request it answered.
+    fn requests(&self) -> Vec<(f64, Option<String>, u16)> {
+        let out = Command::new(std::env::var("PERMGAP_TEST_PYTHON").expect("python"))
+            .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())", self.url)])
+            .output()
+            .expect("stats");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
+        v["requests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r[0].as_f64().unwrap_or(0.0),
+                    r[1].as_str().map(str::to_string),
+                    r[2].as_u64().unwrap_or(0) as u16,
+                )
+            })
+            .collect()
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
+    let Some(m) = moto() else { return };
+    // 120 management events by ann: three pages of 50.
+    let account = "123456789012";
+    let names = ["DescribeInstances", "ListBuckets", "GetUser"];
+    let sources = ["ec2.amazonaws.com", "s3.amazonaws.com", "iam.amazonaws.com"];
+    let records: Vec<Value> = (0..120)
+        .map(|i| {
+            serde_json::json!({
+                "eventVersion": "1.09", "eventTime": format!("2026-10-20T10:{:02}:{:02}Z", i / 60, i % 60),
+                "eventSource": sources[i % 3], "eventName": names[i % 3], "awsRegion": "us-east-1",
+                "recipientAccountId": account, "eventType": "AwsApiCall", "managementEvent": true,
+                "eventCategory": "Management", "eventID": format!("ev-{i}"),
+                "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::{account}:user/ann"),
+                                 "accountId": account, "userName": "ann"}
+            })
+        })
+        .collect();
+    let dir = m.dir.join("lookup");
+    let logs = dir
+        .join("AWSLogs")
+        .join(account)
+        .join("CloudTrail/us-east-1/2026/10/20");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    let file = logs.join("events.json");
+    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).expect("write");
+    let stub = Stub::start(&file, 2);
+
+    let live = dir.join("live.json");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
+        .args([
+            "collect",
+            "aws",
+            "--no-credential-report",
+            "--lookup-events",
+            "--output",
+            &path(&live),
+        ])
+        .output()
+        .expect("run");
+    ok(&o);
+    let imported = dir.join("files.json");
+    ok(&permgap(
+        m,
+        &[
+            "import",
+            "aws",
+            "--authorization-details",
+            &path(&m.dir.join("authorization-details.json")),
+            "--cloudtrail",
+            &path(&file),
+            "--output",
+            &path(&imported),
+        ],
+    ));
+    let a = json(&permgap(
+        m,
+        &["audit", &path(&live), "--as-of", AS_OF, "--format", "json"],
+    ));
+    let b = json(&permgap(
+        m,
+        &[
+            "audit",
+            &path(&imported),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ],
+    ));
+    let used = |v: &Value| -> Vec<Value> {
+        v["identities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| i["used_permissions"].clone())
+            .collect()
+    };
+    assert_eq!(used(&a), used(&b));
+    let ann = a["identities"]
+        .as_array()
+        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        ann["used_permissions"],
+        serde_json::json!([
+            "ec2:DescribeInstances",
+            "iam:GetUser",
+            "s3:ListAllMyBuckets"
+        ])
+    );
+    let lookup = a["coverage"]["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|x| x["kind"] == "aws-cloudtrail-lookup"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(lookup["records_read"], 120);
+
+    // Two throttled answers retried, then three pages, each call at least
+    // ~half a second after the previous successful one.
+    let reqs = stub.requests();
+    let statuses: Vec<u16> = reqs.iter().map(|r| r.2).collect();
+    assert_eq!(statuses, [400, 400, 200, 200, 200], "{reqs:?}");
+    let tokens: Vec<Option<&str>> = reqs
+        .iter()
+        .filter(|r| r.2 == 200)
+        .map(|r| r.1.as_deref())
+        .collect();
+    assert_eq!(tokens, [None, Some("50"), Some("100")]);
+    let ok_times: Vec<f64> = reqs.iter().filter(|r| r.2 == 200).map(|r| r.0).collect();
+    for w in ok_times.windows(2) {
+        assert!(
+            w[1] - w[0] >= 0.45,
+            "pages {:.3} s apart: {reqs:?}",
+            w[1] - w[0]
+        );
+    }
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::{Span, Timestamp};
 
 use crate::catalog::{Catalog, Cloud, PermSet};
-use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Snapshot, SourceKind, Warning};
+use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Snapshot, Warning};
 use crate::providers::aws::unobservable;
 use effective::{Attachment, PolicyCache};
 use findings::{Finding, MAX_LISTED};
@@ -171,10 +171,7 @@ fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
             .coverage
             .sources
             .iter()
-            .filter(|s| {
-                s.kind == SourceKind::AwsCloudtrailFiles
-                    && s.system.as_deref() == Some(sys.id.as_str())
-            })
+            .filter(|s| s.kind.observes_usage() && s.system.as_deref() == Some(sys.id.as_str()))
             .filter_map(|s| Some((s.first_event?, s.last_event?)))
             .collect();
         if spans.is_empty() {

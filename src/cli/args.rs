@@ -115,6 +115,30 @@ pub struct LiveAws {
     /// CloudTrail log files on disk to read as usage (repeatable).
     #[arg(long, value_name = "PATH")]
     pub cloudtrail: Vec<PathBuf>,
+    /// Read usage from CloudTrail's LookupEvents API: management events of
+    /// the last 90 days, about 2 requests a second per region.
+    #[arg(long)]
+    pub lookup_events: bool,
+    /// A region to look events up in (repeatable; default the configured
+    /// region). Each region is its own run, in parallel.
+    #[arg(
+        long = "lookup-region",
+        value_name = "REGION",
+        requires = "lookup_events"
+    )]
+    pub lookup_regions: Vec<String>,
+    /// How many days back to look events up (1 to 90).
+    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = lookup_days, requires = "lookup_events")]
+    pub lookup_days: u32,
+}
+
+fn lookup_days(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=90).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a number of days between 1 and 90 (LookupEvents keeps 90 days)"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -14,11 +14,12 @@ use jiff::Timestamp;
 
 use crate::analysis::{self, AuditConfig, findings};
 use crate::catalog::aws;
-use crate::model::{Skipped, Snapshot};
+use crate::model::{Skipped, Snapshot, SourceKind};
 use crate::providers::InputFile;
 use crate::providers::aws::cloudtrail::{self, CloudTrailInput};
 use crate::providers::aws::credential_report::import_credential_report;
 use crate::providers::aws::import::import_authorization_details;
+use crate::providers::aws::live;
 use crate::report::table::TableOptions;
 use crate::report::{self, Report};
 pub use args::{Cli, ColorChoice, Command, Format};
@@ -219,9 +220,57 @@ fn add_cloudtrail(cli: &Cli, snap: &mut Snapshot, paths: &[std::path::PathBuf]) 
         inputs.push(CloudTrailInput {
             label: p.display().to_string(),
             files,
+            kind: SourceKind::AwsCloudtrailFiles,
         });
     }
     read_cloudtrail(cli, snap, &inputs);
+}
+
+/// LookupEvents in every region asked (default: the configured one), each
+/// region its own paced run, all at once.
+async fn lookup_regions(
+    conf: &aws_config::SdkConfig,
+    account: &str,
+    a: &args::LiveAws,
+    pb: &ProgressBar,
+) -> Vec<(String, Result<(InputFile, usize), live::LiveError>)> {
+    let regions = if a.lookup_regions.is_empty() {
+        vec![
+            conf.region()
+                .map_or_else(|| "us-east-1".to_string(), ToString::to_string),
+        ]
+    } else {
+        a.lookup_regions.clone()
+    };
+    let end = Timestamp::now();
+    let start = end
+        .checked_sub(jiff::Span::new().hours(i64::from(a.lookup_days) * 24))
+        .unwrap_or(end);
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut set = tokio::task::JoinSet::new();
+    for region in regions {
+        let (conf, account, pb, seen) =
+            (conf.clone(), account.to_string(), pb.clone(), seen.clone());
+        set.spawn(async move {
+            let last = std::sync::atomic::AtomicUsize::new(0);
+            let on_page = |n: usize| {
+                let before = last.swap(n, std::sync::atomic::Ordering::Relaxed);
+                let total =
+                    seen.fetch_add(n - before, std::sync::atomic::Ordering::Relaxed) + n - before;
+                pb.set_message(format!("CloudTrail LookupEvents: {total} events"));
+            };
+            let r = live::lookup_events(&conf, &account, &region, start, end, &on_page).await;
+            (region, r)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok(x) = r {
+            out.push(x);
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 /// `collect aws` and `scan aws`: the live account, plus any local CloudTrail.
@@ -231,7 +280,7 @@ fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
             return Err(usage(anyhow!("{} does not exist", p.display())));
         }
     }
-    let opts = crate::providers::aws::live::LiveOptions {
+    let opts = live::LiveOptions {
         profile: a.profile.clone(),
         region: a.region.clone(),
         no_credential_report: a.no_credential_report,
@@ -247,15 +296,47 @@ fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
         ProgressBar::new_spinner().with_message("collecting from AWS")
     };
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    let account = rt
+    let (account, lookups) = rt
         .block_on(async {
-            let conf = crate::providers::aws::live::sdk_config(&opts).await;
-            crate::providers::aws::live::collect_account(&conf, &opts, &mut snap).await
+            let conf = live::sdk_config(&opts).await;
+            let account = live::collect_account(&conf, &opts, &mut snap).await?;
+            let lookups = if a.lookup_events {
+                lookup_regions(&conf, &account, a, &pb).await
+            } else {
+                Vec::new()
+            };
+            Ok::<_, live::LiveError>((account, lookups))
         })
         .context("AWS collection failed")?;
     pb.finish_and_clear();
     if !cli.quiet {
         eprintln!("collected account {account}");
+    }
+    if a.lookup_events {
+        let mut files = Vec::new();
+        for (region, result) in lookups {
+            match result {
+                Ok((file, malformed)) => {
+                    if malformed > 0 {
+                        snap.coverage.warnings.push(crate::model::Warning {
+                            input: file.display(),
+                            message: format!("{malformed} event(s) without a parseable CloudTrailEvent were passed over"),
+                        });
+                    }
+                    files.push(file);
+                }
+                Err(e) => snap.coverage.skipped.push(Skipped {
+                    input: format!("cloudtrail:LookupEvents (account {account}, {region})"),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        let input = CloudTrailInput {
+            label: "cloudtrail:LookupEvents".into(),
+            files,
+            kind: SourceKind::AwsCloudtrailLookup,
+        };
+        cloudtrail::import_cloudtrail(&mut snap, aws::catalog(), &[input], threads(), &|| {});
     }
     add_cloudtrail(cli, &mut snap, &a.cloudtrail);
     snap.normalize();
@@ -283,6 +364,7 @@ fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
     let inputs = [CloudTrailInput {
         label: "demo/aws/cloudtrail".into(),
         files: crate::demo::cloudtrail(),
+        kind: SourceKind::AwsCloudtrailFiles,
     }];
     read_cloudtrail(cli, &mut snap, &inputs);
     snap.normalize();

@@ -43,13 +43,18 @@ impl Coverage {
 pub enum SourceKind {
     AwsAuthorizationDetails,
     AwsCloudtrailFiles,
+    /// CloudTrail's LookupEvents API: management events of the last 90 days.
+    AwsCloudtrailLookup,
     AwsCredentialReport,
 }
 
 impl SourceKind {
     /// Whether this source observes permission use (as opposed to entitlements).
     pub fn observes_usage(self) -> bool {
-        matches!(self, SourceKind::AwsCloudtrailFiles)
+        matches!(
+            self,
+            SourceKind::AwsCloudtrailFiles | SourceKind::AwsCloudtrailLookup
+        )
     }
 }
 

@@ -734,6 +734,8 @@ pub fn list_files(path: &Path) -> (Vec<InputFile>, Vec<Skipped>) {
 pub struct CloudTrailInput {
     pub label: String,
     pub files: Vec<InputFile>,
+    /// Files on disk or in S3, or pages of the LookupEvents API.
+    pub kind: SourceKind,
 }
 
 /// Reads CloudTrail inputs on all cores into `snap`'s usage, activity and
@@ -825,7 +827,7 @@ fn fold_into(
         });
     }
     if part.accounts.is_empty() {
-        let mut cov = SourceCoverage::new(SourceKind::AwsCloudtrailFiles, &input.label);
+        let mut cov = SourceCoverage::new(input.kind, &input.label);
         cov.files_read = part.files_read;
         cov.files_skipped = files_skipped;
         snap.coverage.sources.push(cov);
@@ -833,7 +835,7 @@ fn fold_into(
     let mut accounts: Vec<_> = part.accounts.into_iter().collect();
     accounts.sort_by(|a, b| a.0.cmp(&b.0));
     for (i, (account, st)) in accounts.into_iter().enumerate() {
-        let mut cov = SourceCoverage::new(SourceKind::AwsCloudtrailFiles, &input.label);
+        let mut cov = SourceCoverage::new(input.kind, &input.label);
         cov.system = (!account.is_empty()).then_some(account);
         // File counts belong to the input; they are given once, on its first account.
         if i == 0 {
@@ -1123,6 +1125,7 @@ mod tests {
         let inputs = [CloudTrailInput {
             label: "ct".into(),
             files,
+            kind: SourceKind::AwsCloudtrailFiles,
         }];
         import_cloudtrail(&mut s, catalog(), &inputs, threads, &|| {});
         s

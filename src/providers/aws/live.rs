@@ -29,6 +29,7 @@ use crate::providers::InputFile;
 /// policy for permgap is this list.
 pub const OPERATIONS: &[&str] = &[
     "sts:GetCallerIdentity",
+    "cloudtrail:LookupEvents",
     "iam:GetAccountAuthorizationDetails",
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
@@ -269,6 +270,74 @@ pub async fn credential_report(
         .content()
         .map(|b| b.as_ref().to_vec())
         .unwrap_or_default())
+}
+
+/// LookupEvents allows about two requests a second per account and region
+/// (CloudTrail User Guide, "Quotas in AWS CloudTrail"): one page every half
+/// second at most.
+const LOOKUP_SPACING: Duration = Duration::from_millis(500);
+
+/// Reads a region's management events between `start` and `end` through
+/// LookupEvents (50 a page), pacing the calls and retrying throttled ones,
+/// into one in-memory log file `{"Records": [...]}` for the CloudTrail
+/// reader. `on_page` is called with the events read so far.
+pub async fn lookup_events(
+    conf: &SdkConfig,
+    account: &str,
+    region: &str,
+    start: Timestamp,
+    end: Timestamp,
+    on_page: &(dyn Fn(usize) + Sync),
+) -> Result<(InputFile, usize), LiveError> {
+    let ct = aws_sdk_cloudtrail::config::Builder::from(conf)
+        .region(Region::new(region.to_string()))
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8))
+        .build();
+    let client = aws_sdk_cloudtrail::Client::from_conf(ct);
+    let mut token: Option<String> = None;
+    let mut records: Vec<String> = Vec::new();
+    let mut malformed = 0;
+    let mut last: Option<tokio::time::Instant> = None;
+    loop {
+        // Paced from the end of the previous call: retries inside it may have
+        // taken the time, and the next request must still wait its turn.
+        if let Some(t) = last {
+            tokio::time::sleep_until(t + LOOKUP_SPACING).await;
+        }
+        let page = client
+            .lookup_events()
+            .start_time(DateTime::from_secs(start.as_second()))
+            .end_time(DateTime::from_secs(end.as_second()))
+            .max_results(50)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| LiveError::Call {
+                account: account.to_string(),
+                operation: "cloudtrail:LookupEvents",
+                message: format!("{region}: {}", message(&e)),
+            })?;
+        last = Some(tokio::time::Instant::now());
+        for e in page.events() {
+            match e.cloud_trail_event() {
+                Some(j) if serde_json::from_str::<&serde_json::value::RawValue>(j).is_ok() => {
+                    records.push(j.to_string());
+                }
+                _ => malformed += 1,
+            }
+        }
+        on_page(records.len());
+        match page.next_token() {
+            Some(t) if token.as_deref() != Some(t) => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    let body = format!("{{\"Records\":[{}]}}", records.join(","));
+    let file = InputFile::Owned {
+        name: format!("cloudtrail:LookupEvents (account {account}, {region})"),
+        bytes: body.into_bytes().into(),
+    };
+    Ok((file, malformed))
 }
 
 /// The account the credentials belong to.

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""A local stand-in for CloudTrail's LookupEvents API, which moto lacks.
+
+    python cloudtrail_lookup_stub.py RECORDS.json [--throttle N]
+
+Serves on 127.0.0.1 (a free port, printed on the first line of stdout) the
+JSON 1.1 protocol the SDK speaks: POST / with
+`X-Amz-Target: com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents`.
+Shapes follow the AWS CloudTrail API Reference:
+  - "LookupEvents", Response Syntax: {"Events": [{"EventId", "EventName",
+    "ReadOnly", "AccessKeyId", "EventTime" (epoch seconds), "EventSource",
+    "Username", "Resources", "CloudTrailEvent" (the record as a JSON
+    string)}], "NextToken"}; MaxResults at most 50.
+  - "Common Errors": ThrottlingException, HTTP 400,
+    {"__type": "ThrottlingException", "message": "Rate exceeded"}.
+RECORDS.json is {"Records": [...]} as CloudTrail writes log files. The first
+N requests (--throttle) are refused with ThrottlingException. GET /stats
+returns {"requests": [[time, token, status], ...]} for the test to check
+pacing and retries.
+"""
+import argparse
+import datetime as dt
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ap = argparse.ArgumentParser()
+ap.add_argument("records")
+ap.add_argument("--throttle", type=int, default=0)
+args = ap.parse_args()
+with open(args.records) as f:
+    RECORDS = json.load(f)["Records"]
+LOG = []
+LOCK = threading.Lock()
+
+
+def event(r):
+    t = dt.datetime.strptime(r["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    ui = r.get("userIdentity", {})
+    return {"EventId": r.get("eventID", ""), "EventName": r["eventName"],
+            "ReadOnly": "true" if r.get("readOnly") else "false",
+            "AccessKeyId": ui.get("accessKeyId", ""), "EventTime": t.timestamp(),
+            "EventSource": r["eventSource"], "Username": ui.get("userName", ""), "Resources": [],
+            "CloudTrailEvent": json.dumps(r)}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("x-amzn-RequestId", "stub-%d" % len(LOG))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        with LOCK:
+            self.reply(200, {"requests": LOG})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        target = self.headers.get("X-Amz-Target", "")
+        token = body.get("NextToken")
+        with LOCK:
+            throttled = len(LOG) < args.throttle
+            LOG.append([time.time(), token, 400 if throttled else 200])
+        if not target.endswith(".LookupEvents"):
+            return self.reply(400, {"__type": "UnknownOperationException", "message": target})
+        if throttled:
+            return self.reply(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+        start = int(token or 0)
+        size = min(int(body.get("MaxResults", 50)), 50)
+        page = RECORDS[start:start + size]
+        out = {"Events": [event(r) for r in page]}
+        if start + size < len(RECORDS):
+            out["NextToken"] = str(start + size)
+        self.reply(200, out)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
