@@ -422,3 +422,70 @@ fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
         );
     }
 }
+
+#[test]
+fn cloudtrail_in_s3_reads_only_this_account_and_the_window() {
+    let Some(m) = moto() else { return };
+    let python = std::env::var("PERMGAP_TEST_PYTHON").expect("python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/seed_s3_trail.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(&m.endpoint)
+        .arg("123456789012")
+        .output()
+        .expect("seed S3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap = m.dir.join("s3.json");
+    ok(&permgap(
+        m,
+        &[
+            "collect",
+            "aws",
+            "--no-credential-report",
+            "--cloudtrail-s3",
+            "s3://trail-bucket/logs",
+            "--cloudtrail-s3",
+            "s3://trail-bucket/org",
+            "--output",
+            &path(&snap),
+        ],
+    ));
+    let v = json(&permgap(m, &["audit", &path(&snap), "--format", "json"]));
+    let ann = v["identities"]
+        .as_array()
+        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        ann["used_permissions"],
+        serde_json::json!([
+            "ec2:DescribeInstances",
+            "iam:ListGroups",
+            "s3:ListAllMyBuckets"
+        ]),
+        "old files, other accounts and digests are not read"
+    );
+    let files: Vec<(String, u64)> = v["coverage"]["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["kind"] == "aws-cloudtrail-files")
+        .map(|s| {
+            (
+                s["input"].as_str().unwrap_or("").to_string(),
+                s["files_read"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("s3://trail-bucket/logs".to_string(), 2),
+            ("s3://trail-bucket/org".to_string(), 1)
+        ]
+    );
+}

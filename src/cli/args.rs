@@ -127,18 +127,14 @@ pub struct LiveAws {
         requires = "lookup_events"
     )]
     pub lookup_regions: Vec<String>,
-    /// How many days back to look events up (1 to 90).
-    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = lookup_days, requires = "lookup_events")]
-    pub lookup_days: u32,
-}
-
-fn lookup_days(s: &str) -> Result<u32, String> {
-    match s.parse::<u32>() {
-        Ok(n) if (1..=90).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "{s:?} is not a number of days between 1 and 90 (LookupEvents keeps 90 days)"
-        )),
-    }
+    /// CloudTrail log files in S3, where a trail delivers them
+    /// (`s3://BUCKET/PREFIX`, the folder holding `AWSLogs/`); repeatable.
+    /// Only the collected account's keys of the last `--days` are read.
+    #[arg(long = "cloudtrail-s3", value_name = "S3_URL")]
+    pub cloudtrail_s3: Vec<String>,
+    /// How many days of usage to collect, ending now (LookupEvents keeps 90).
+    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
+    pub days: u32,
 }
 
 #[derive(Debug, Args)]

@@ -243,8 +243,9 @@ async fn lookup_regions(
         a.lookup_regions.clone()
     };
     let end = Timestamp::now();
+    let days = a.days.min(90);
     let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(a.lookup_days) * 24))
+        .checked_sub(jiff::Span::new().hours(i64::from(days) * 24))
         .unwrap_or(end);
     let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut set = tokio::task::JoinSet::new();
@@ -273,6 +274,34 @@ async fn lookup_regions(
     out
 }
 
+/// Lists the CloudTrail files of every `--cloudtrail-s3` location for the
+/// collected account and the last `--days`.
+async fn s3_inputs(
+    conf: &aws_config::SdkConfig,
+    account: &str,
+    a: &args::LiveAws,
+) -> Vec<(
+    String,
+    Result<Vec<InputFile>, crate::providers::aws::s3::S3Error>,
+)> {
+    if a.cloudtrail_s3.is_empty() {
+        return Vec::new();
+    }
+    let client = aws_sdk_s3::Client::new(conf);
+    let end = Timestamp::now();
+    let start = end
+        .checked_sub(jiff::Span::new().hours(i64::from(a.days) * 24))
+        .unwrap_or(end);
+    let accounts = [account.to_string()];
+    let mut out = Vec::new();
+    for url in &a.cloudtrail_s3 {
+        let listed =
+            crate::providers::aws::s3::list_log_files(&client, url, &accounts, start, end).await;
+        out.push((url.clone(), listed));
+    }
+    out
+}
+
 /// `collect aws` and `scan aws`: the live account, plus any local CloudTrail.
 fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
     for p in &a.cloudtrail {
@@ -296,7 +325,7 @@ fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
         ProgressBar::new_spinner().with_message("collecting from AWS")
     };
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    let (account, lookups) = rt
+    let (account, lookups, s3) = rt
         .block_on(async {
             let conf = live::sdk_config(&opts).await;
             let account = live::collect_account(&conf, &opts, &mut snap).await?;
@@ -305,7 +334,8 @@ fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
             } else {
                 Vec::new()
             };
-            Ok::<_, live::LiveError>((account, lookups))
+            let s3 = s3_inputs(&conf, &account, a).await;
+            Ok::<_, live::LiveError>((account, lookups, s3))
         })
         .context("AWS collection failed")?;
     pb.finish_and_clear();
@@ -338,8 +368,25 @@ fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
         };
         cloudtrail::import_cloudtrail(&mut snap, aws::catalog(), &[input], threads(), &|| {});
     }
+    let mut inputs = Vec::new();
+    for (url, listed) in s3 {
+        match listed {
+            Ok(files) => inputs.push(CloudTrailInput {
+                label: url,
+                files,
+                kind: SourceKind::AwsCloudtrailFiles,
+            }),
+            Err(e) => snap.coverage.skipped.push(Skipped {
+                input: url,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    // `rt` is still alive: the reader's threads fetch S3 objects through it.
+    read_cloudtrail(cli, &mut snap, &inputs);
     add_cloudtrail(cli, &mut snap, &a.cloudtrail);
     snap.normalize();
+    drop(rt);
     Ok(snap)
 }
 

@@ -1,5 +1,5 @@
 //! Providers turn a cloud's data into a [`crate::model::Snapshot`]: `import`
-//! reads the files the cloud's own CLI exports; `live` (later) calls its APIs.
+//! reads the files the cloud's own CLI exports; `live` calls its APIs.
 
 pub mod aws;
 
@@ -16,6 +16,14 @@ pub enum InputFile {
         name: String,
         bytes: std::sync::Arc<[u8]>,
     },
+    /// Fetched when read (an S3 object): one at a time per reader thread.
+    Remote(std::sync::Arc<dyn RemoteFile>),
+}
+
+/// A file that lives elsewhere and is fetched only when read.
+pub trait RemoteFile: Send + Sync + std::fmt::Debug {
+    fn name(&self) -> String;
+    fn fetch(&self) -> std::io::Result<Vec<u8>>;
 }
 
 impl InputFile {
@@ -24,6 +32,7 @@ impl InputFile {
         match self {
             InputFile::Path(p) => p.display().to_string(),
             InputFile::Embedded { name, .. } | InputFile::Owned { name, .. } => name.clone(),
+            InputFile::Remote(r) => r.name(),
         }
     }
 
@@ -32,6 +41,7 @@ impl InputFile {
             InputFile::Path(p) => std::fs::read(p).map(std::borrow::Cow::Owned),
             InputFile::Embedded { bytes, .. } => Ok(std::borrow::Cow::Borrowed(bytes)),
             InputFile::Owned { bytes, .. } => Ok(std::borrow::Cow::Owned(bytes.to_vec())),
+            InputFile::Remote(r) => r.fetch().map(std::borrow::Cow::Owned),
         }
     }
 }

@@ -33,6 +33,8 @@ pub const OPERATIONS: &[&str] = &[
     "iam:GetAccountAuthorizationDetails",
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
+    "s3:ListBucket",
+    "s3:GetObject",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +81,7 @@ pub async fn sdk_config(opts: &LiveOptions) -> SdkConfig {
 }
 
 /// Errors of the SDK, shown with their cause chain (Display, not Debug).
-fn message(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_message(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(c) = cur {
@@ -221,7 +223,7 @@ pub(crate) async fn authorization_details(
             .map_err(|e| LiveError::Call {
                 account: account.to_string(),
                 operation: "iam:GetAccountAuthorizationDetails",
-                message: message(&e),
+                message: error_message(&e),
             })?;
         append_page(&mut gaad, &page);
         match (page.is_truncated(), page.marker()) {
@@ -241,7 +243,7 @@ pub async fn credential_report(
     let call = |operation, e: &(dyn std::error::Error + 'static)| LiveError::Call {
         account: account.to_string(),
         operation,
-        message: message(e),
+        message: error_message(e),
     };
     for attempt in 0..30 {
         let out = iam
@@ -315,7 +317,7 @@ pub async fn lookup_events(
             .map_err(|e| LiveError::Call {
                 account: account.to_string(),
                 operation: "cloudtrail:LookupEvents",
-                message: format!("{region}: {}", message(&e)),
+                message: format!("{region}: {}", error_message(&e)),
             })?;
         last = Some(tokio::time::Instant::now());
         for e in page.events() {
@@ -347,7 +349,7 @@ pub async fn caller_account(conf: &SdkConfig) -> Result<String, LiveError> {
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| LiveError::Credentials(message(&e)))?;
+        .map_err(|e| LiveError::Credentials(error_message(&e)))?;
     Ok(who.account().unwrap_or("unknown").to_string())
 }
 

@@ -6,6 +6,7 @@ pub mod credential_report;
 pub mod import;
 pub mod live;
 pub mod policy;
+pub mod s3;
 pub mod unobservable;
 
 /// The account ID of an ARN (`arn:aws:iam::111122223333:user/x`), if any.
