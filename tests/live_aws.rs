@@ -251,6 +251,10 @@ struct Stub {
 
 impl Stub {
     fn start(records: &Path, throttle: u32) -> Stub {
+        Stub::start_with(records, &["--throttle", &throttle.to_string()])
+    }
+
+    fn start_with(records: &Path, flags: &[&str]) -> Stub {
         use std::io::BufRead;
         let python = std::env::var("PERMGAP_TEST_PYTHON").expect("PERMGAP_TEST_PYTHON");
         let script =
@@ -258,7 +262,7 @@ impl Stub {
         let mut child = Command::new(python)
             .arg(script)
             .arg(records)
-            .args(["--throttle", &throttle.to_string()])
+            .args(flags)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("start the stub");
@@ -487,5 +491,63 @@ fn cloudtrail_in_s3_reads_only_this_account_and_the_window() {
             ("s3://trail-bucket/logs".to_string(), 2),
             ("s3://trail-bucket/org".to_string(), 1)
         ]
+    );
+}
+
+#[test]
+fn doctor_says_what_is_missing() {
+    let Some(m) = moto() else { return };
+    // moto allows everything: all present.
+    let o = permgap(m, &["doctor", "aws"]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    for line in [
+        "ok       credentials",
+        "ok       iam:GetAccountAuthorizationDetails",
+        "ok       iam:GetCredentialReport",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert!(
+        text.ends_with("permgap can collect this account.\n"),
+        "{text}"
+    );
+    // A bucket that does not exist is not a missing permission.
+    let o = permgap(
+        m,
+        &[
+            "doctor",
+            "aws",
+            "--cloudtrail-s3",
+            "s3://no-such-bucket-here/logs",
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("error    s3:ListBucket") && text.contains("NoSuchBucket"),
+        "{text}"
+    );
+    assert!(!text.contains("missing:"), "{text}");
+    // A CloudTrail that refuses: named, with what to grant, and exit 3.
+    let empty = m.dir.join("empty-records.json");
+    std::fs::write(&empty, r#"{"Records": []}"#).expect("write");
+    let stub = Stub::start_with(&empty, &["--deny"]);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
+        .args(["doctor", "aws", "--lookup-region", "us-east-1"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("missing  cloudtrail:LookupEvents")
+            && text.contains("grant cloudtrail:LookupEvents"),
+        "{text}"
+    );
+    assert!(text.contains("missing: cloudtrail:LookupEvents."), "{text}");
+    assert!(
+        text.contains("ok       iam:GetAccountAuthorizationDetails"),
+        "{text}"
     );
 }

@@ -55,6 +55,9 @@ pub enum Command {
     /// List the permissions of a catalog that a pattern matches.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Check credentials and the permissions a collection needs.
+    #[command(subcommand)]
+    Doctor(DoctorCommand),
     /// Explain a finding ID, or list them all.
     Explain {
         /// A finding ID such as `super-identity`.
@@ -85,6 +88,26 @@ pub struct ImportAws {
     /// Where to write the snapshot (JSON).
     #[arg(long, short, value_name = "SNAPSHOT.json")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DoctorCommand {
+    /// AWS: which of permgap's read-only permissions the credentials have.
+    Aws(DoctorAws),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorAws {
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Also check cloudtrail:LookupEvents in this region.
+    #[arg(long = "lookup-region", value_name = "REGION")]
+    pub lookup_region: Option<String>,
+    /// Also check reading this CloudTrail location (`s3://BUCKET/PREFIX`).
+    #[arg(long = "cloudtrail-s3", value_name = "S3_URL")]
+    pub cloudtrail_s3: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,7 +19,7 @@ use crate::providers::InputFile;
 use crate::providers::aws::cloudtrail::{self, CloudTrailInput};
 use crate::providers::aws::credential_report::import_credential_report;
 use crate::providers::aws::import::import_authorization_details;
-use crate::providers::aws::live;
+use crate::providers::aws::live::{self, CheckStatus};
 use crate::report::table::TableOptions;
 use crate::report::{self, Report};
 pub use args::{Cli, ColorChoice, Command, Format};
@@ -125,6 +125,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             audit_and_render(cli, &snap, as_of, &a.report)
         }
         Command::Catalog(args::CatalogCommand::Aws { pattern }) => catalog_aws(pattern.as_deref()),
+        Command::Doctor(args::DoctorCommand::Aws(a)) => doctor_aws(a),
         Command::Explain { id } => explain(id.as_deref()),
     }
 }
@@ -535,6 +536,67 @@ fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {
         cat.source
     );
     Ok(Exit::Ok)
+}
+
+fn doctor_aws(a: &args::DoctorAws) -> Result<Exit, Failure> {
+    let opts = live::LiveOptions {
+        profile: a.profile.clone(),
+        region: a.region.clone(),
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let checks = rt.block_on(async {
+        let conf = live::sdk_config(&opts).await;
+        live::doctor(
+            &conf,
+            a.lookup_region.as_deref(),
+            a.cloudtrail_s3.as_deref(),
+        )
+        .await
+    });
+    let mut out = std::io::stdout().lock();
+    let mut text = String::new();
+    for c in &checks {
+        let status = match (c.status, c.required) {
+            (CheckStatus::Ok, _) => "ok",
+            (CheckStatus::Denied, true) => "MISSING",
+            (CheckStatus::Denied, false) => "missing",
+            (CheckStatus::Failed, _) => "error",
+        };
+        text.push_str(&format!("{status:8} {:36} {}\n", c.what, c.detail));
+    }
+    let of = |s| {
+        checks
+            .iter()
+            .filter(|c| c.status == s)
+            .map(|c| c.what.as_str())
+            .collect::<Vec<_>>()
+    };
+    let (missing, failed) = (of(CheckStatus::Denied), of(CheckStatus::Failed));
+    if !missing.is_empty() {
+        text.push_str(&format!(
+            "missing: {}. Add them to the identity's policy (the README lists permgap's read-only policy).\n",
+            missing.join(", ")
+        ));
+    }
+    if !failed.is_empty() {
+        text.push_str(&format!(
+            "could not check: {} (see above).\n",
+            failed.join(", ")
+        ));
+    }
+    if missing.is_empty() && failed.is_empty() {
+        text.push_str("permgap can collect this account.\n");
+    }
+    out.write_all(text.as_bytes()).context("cannot write")?;
+    Ok(if missing.is_empty() && failed.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Partial
+    })
 }
 
 fn explain(id: Option<&str>) -> Result<Exit, Failure> {

@@ -12,7 +12,8 @@ Shapes follow the AWS CloudTrail API Reference:
     "Username", "Resources", "CloudTrailEvent" (the record as a JSON
     string)}], "NextToken"}; MaxResults at most 50.
   - "Common Errors": ThrottlingException, HTTP 400,
-    {"__type": "ThrottlingException", "message": "Rate exceeded"}.
+    {"__type": "ThrottlingException", "message": "Rate exceeded"}, and
+    AccessDeniedException (with --deny).
 RECORDS.json is {"Records": [...]} as CloudTrail writes log files. The first
 N requests (--throttle) are refused with ThrottlingException. GET /stats
 returns {"requests": [[time, token, status], ...]} for the test to check
@@ -28,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 ap = argparse.ArgumentParser()
 ap.add_argument("records")
 ap.add_argument("--throttle", type=int, default=0)
+ap.add_argument("--deny", action="store_true", help="answer every call with AccessDeniedException")
 args = ap.parse_args()
 with open(args.records) as f:
     RECORDS = json.load(f)["Records"]
@@ -71,6 +73,9 @@ class Handler(BaseHTTPRequestHandler):
             LOG.append([time.time(), token, 400 if throttled else 200])
         if not target.endswith(".LookupEvents"):
             return self.reply(400, {"__type": "UnknownOperationException", "message": target})
+        if args.deny:
+            return self.reply(400, {"__type": "AccessDeniedException",
+                                    "message": "User is not authorized to perform: cloudtrail:LookupEvents"})
         if throttled:
             return self.reply(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
         start = int(token or 0)

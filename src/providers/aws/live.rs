@@ -394,6 +394,142 @@ pub async fn collect_account(
     Ok(account)
 }
 
+/// The outcome of one check of `permgap doctor aws`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckStatus {
+    Ok,
+    /// The credentials lack the permission.
+    Denied,
+    /// The call failed for another reason (no such bucket, network): the
+    /// permission could not be checked.
+    Failed,
+}
+
+/// One check of `permgap doctor aws`.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The IAM action checked (`iam:GetAccountAuthorizationDetails`), or
+    /// `credentials`.
+    pub what: String,
+    pub status: CheckStatus,
+    /// Whether permgap needs it for every collection (else for an option).
+    pub required: bool,
+    pub detail: String,
+}
+
+fn check<T, E>(what: &str, required: bool, r: Result<T, aws_sdk_iam::error::SdkError<E>>) -> Check
+where
+    E: std::error::Error + aws_sdk_iam::error::ProvideErrorMetadata + Send + Sync + 'static,
+{
+    match r {
+        Ok(_) => Check {
+            what: what.into(),
+            status: CheckStatus::Ok,
+            required,
+            detail: "allowed".into(),
+        },
+        Err(e) => {
+            let code = aws_sdk_iam::error::ProvideErrorMetadata::code(&e)
+                .unwrap_or("")
+                .to_string();
+            let (status, detail) = if super::cloudtrail::is_access_denied(&code) {
+                (
+                    CheckStatus::Denied,
+                    format!("denied ({code}): grant {what}"),
+                )
+            } else {
+                (
+                    CheckStatus::Failed,
+                    format!("could not be checked: {}", error_message(&e)),
+                )
+            };
+            Check {
+                what: what.into(),
+                status,
+                required,
+                detail,
+            }
+        }
+    }
+}
+
+/// Checks the credentials and every permission a collection uses, each with
+/// the smallest read call that needs it. `lookup_region` and `s3_url` add the
+/// checks of those options.
+pub async fn doctor(
+    conf: &SdkConfig,
+    lookup_region: Option<&str>,
+    s3_url: Option<&str>,
+) -> Vec<Check> {
+    let sts = aws_sdk_sts::Client::new(conf);
+    let who = sts.get_caller_identity().send().await;
+    let mut out = vec![match &who {
+        Ok(w) => Check {
+            what: "credentials".into(),
+            status: CheckStatus::Ok,
+            required: true,
+            detail: format!(
+                "{} in account {}",
+                w.arn().unwrap_or("?"),
+                w.account().unwrap_or("?")
+            ),
+        },
+        Err(e) => Check {
+            what: "credentials".into(),
+            status: CheckStatus::Failed,
+            required: true,
+            detail: LiveError::Credentials(error_message(e)).to_string(),
+        },
+    }];
+    if who.is_err() {
+        return out;
+    }
+    let iam = aws_sdk_iam::Client::new(conf);
+    out.push(check(
+        "iam:GetAccountAuthorizationDetails",
+        true,
+        iam.get_account_authorization_details()
+            .max_items(1)
+            .send()
+            .await,
+    ));
+    out.push(check(
+        "iam:GenerateCredentialReport",
+        false,
+        iam.generate_credential_report().send().await,
+    ));
+    out.push(check(
+        "iam:GetCredentialReport",
+        false,
+        iam.get_credential_report().send().await,
+    ));
+    if let Some(region) = lookup_region {
+        let ct = aws_sdk_cloudtrail::config::Builder::from(conf)
+            .region(Region::new(region.to_string()))
+            .build();
+        let client = aws_sdk_cloudtrail::Client::from_conf(ct);
+        out.push(check(
+            "cloudtrail:LookupEvents",
+            false,
+            client.lookup_events().max_results(1).send().await,
+        ));
+    }
+    if let Some(url) = s3_url
+        && let Ok((bucket, prefix)) = super::s3::parse_url(url)
+    {
+        let s3 = aws_sdk_s3::Client::new(conf);
+        let r = s3
+            .list_objects_v2()
+            .bucket(&bucket)
+            .prefix(&prefix)
+            .max_keys(1)
+            .send()
+            .await;
+        out.push(check("s3:ListBucket", false, r));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
