@@ -126,3 +126,29 @@ pub fn effective<'s>(
         .and_then(|b| cache.get(b).cloned());
     policy::combine(cat, evaluated.iter(), boundary.as_ref())
 }
+
+/// The SCP cap of a system, or `None` when no SCP applies to it.
+pub fn scp_mask<'s>(
+    cache: &mut PolicyCache<'s>,
+    cat: &Catalog,
+    system: &'s crate::model::System,
+) -> Option<Effective> {
+    if system.scp_levels.is_empty() {
+        return None;
+    }
+    let mut levels = Vec::new();
+    for level in &system.scp_levels {
+        let mut ps = Vec::new();
+        for id in level {
+            *cache.holders.entry(id).or_default() += 1;
+            if let Some(p) = cache.get(id) {
+                ps.push(p.clone());
+            }
+        }
+        levels.push(ps);
+    }
+    Some(policy::scp_mask(
+        cat,
+        levels.iter().map(|l| l.iter().collect()),
+    ))
+}

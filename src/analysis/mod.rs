@@ -248,6 +248,13 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
     }
 
     let mut cache = PolicyCache::new(snap, cat);
+    // Service control policies cap every identity of their account, except
+    // service-linked roles, which SCPs never restrict.
+    let masks: HashMap<&str, crate::providers::aws::policy::Effective> = snap
+        .systems
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), effective::scp_mask(&mut cache, cat, s)?)))
+        .collect();
     let acting: Vec<&Identity> = snap.identities.iter().filter(|i| i.kind.acts()).collect();
     let attached: Vec<Vec<Attachment>> = acting
         .iter()
@@ -255,7 +262,13 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         .collect();
     let mut identities = Vec::with_capacity(acting.len());
     for (identity, att) in acting.iter().zip(&attached) {
-        let eff = effective::effective(&mut cache, cat, identity, att);
+        let mut eff = effective::effective(&mut cache, cat, identity, att);
+        if let Some(mask) = masks
+            .get(identity.system.as_str())
+            .filter(|_| !identity.provider_managed)
+        {
+            crate::providers::aws::policy::apply_mask(&mut eff, mask);
+        }
         let o = obs.get(&identity.system);
         let all_used = used_by
             .remove(identity.id.as_str())

@@ -97,6 +97,7 @@ fn snapshot(with_cloudtrail: bool) -> Snapshot {
         cloud: Cloud::Aws,
         id: ACCT.into(),
         name: None,
+        scp_levels: Vec::new(),
     });
     s.policies.push(policy("S3Read", json!({"Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}]})));
     s.policies.push(policy(
@@ -336,4 +337,35 @@ fn order_of_the_snapshot_does_not_matter_once_normalized() {
         serde_json::to_string(&a).ok(),
         serde_json::to_string(&b).ok()
     );
+}
+
+#[test]
+fn service_control_policies_cap_the_account_but_not_service_linked_roles() {
+    let mut s = snapshot(true);
+    let mut scp = policy(
+        "DenyIamDeletes",
+        json!({"Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": ["iam:Delete*", "s3:List*"], "Resource": "*"}
+        ]}),
+    );
+    scp.kind = PolicyKind::ServiceControl;
+    let id = scp.id.clone();
+    s.policies.push(scp);
+    s.systems[0].scp_levels = vec![vec![id]];
+    let mut slr = identity("role", "AWSServiceRoleForY", &["S3Read"], &[]);
+    slr.provider_managed = true;
+    s.identities.push(slr);
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    let bob = find(&a, "bob");
+    assert!(
+        !has(&bob.granted, "s3:ListBucket"),
+        "the SCP denies s3:List*"
+    );
+    assert!(has(&bob.granted, "s3:GetObject"));
+    assert!(has(
+        &find(&a, "AWSServiceRoleForY").granted,
+        "s3:ListBucket"
+    ));
 }

@@ -99,6 +99,12 @@ pub struct System {
     /// AWS account ID, Azure subscription ID, GCP project ID.
     pub id: String,
     pub name: Option<String>,
+    /// AWS Organizations: the service control policies that apply, one list
+    /// per level from the root down to the account (policy `id`s). An action
+    /// is allowed only if every level allows it. Empty: no SCP applies (no
+    /// organization, or the management account, which SCPs never restrict).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scp_levels: Vec<Vec<String>>,
 }
 
 #[derive(
@@ -182,6 +188,9 @@ pub enum PolicyKind {
     CustomerManaged,
     /// Embedded in one identity.
     Inline,
+    /// An AWS Organizations service control policy: it grants nothing, it
+    /// caps what identity policies can grant.
+    ServiceControl,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

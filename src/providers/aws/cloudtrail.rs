@@ -993,6 +993,7 @@ mod tests {
             cloud: Cloud::Aws,
             id: "111122223333".into(),
             name: None,
+            scp_levels: Vec::new(),
         });
         let mk = |arn: &str, name: &str, kind| Identity {
             id: arn.into(),

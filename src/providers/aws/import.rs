@@ -253,6 +253,7 @@ pub(crate) fn import_gaad(snap: &mut Snapshot, name: &str, gaad: &Gaad) -> Resul
         cloud: Cloud::Aws,
         id: account.clone(),
         name: None,
+        scp_levels: Vec::new(),
     });
 
     let managed: HashMap<&str, &ManagedPolicyDetail> =

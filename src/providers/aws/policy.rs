@@ -284,6 +284,46 @@ pub fn combine<'a>(
     }
 }
 
+/// The cap that service control policies put on an account: at every level
+/// (root, each OU, the account) an action must be allowed by some SCP
+/// attached there and denied by none (AWS Organizations User Guide, "SCP
+/// evaluation"). Returns the actions allowed everywhere and those allowed
+/// only under a condition somewhere.
+pub fn scp_mask<'a>(
+    cat: &Catalog,
+    levels: impl IntoIterator<Item = Vec<&'a EvaluatedPolicy>>,
+) -> Effective {
+    let mut granted = cat.full_set();
+    let mut conditional = cat.empty_set();
+    for level in levels {
+        // Allowed by some SCP of the level, denied by none of them.
+        let (mut allowed, mut denied) = (cat.empty_set(), cat.empty_set());
+        for p in level {
+            allowed.union_with(&p.allow);
+            allowed.union_with(&p.allow_conditional);
+            denied.union_with(&p.deny);
+            let mut c = p.allow_conditional.clone();
+            c.difference_with(&p.allow);
+            c.union_with(&p.deny_partial);
+            conditional.union_with(&c);
+        }
+        allowed.difference_with(&denied);
+        granted.intersect_with(&allowed);
+    }
+    conditional.intersect_with(&granted);
+    Effective {
+        granted,
+        conditional,
+    }
+}
+
+/// Applies an SCP mask to an identity's effective grant.
+pub fn apply_mask(eff: &mut Effective, mask: &Effective) {
+    eff.granted.intersect_with(&mask.granted);
+    eff.conditional.union_with(&mask.conditional);
+    eff.conditional.intersect_with(&eff.granted);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,5 +543,45 @@ mod tests {
             Err(PolicyError::Json(_))
         ));
         assert_eq!(parse_document(&json!(42)), Err(PolicyError::NotADocument));
+    }
+
+    #[test]
+    fn scps_cap_every_level_and_deny_anywhere() {
+        // Root: FullAWSAccess. OU: deny leaving the org and deleting trails.
+        // Account: allow only s3 and cloudtrail.
+        let full =
+            eval(json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}));
+        let ou_deny = eval(
+            json!({"Statement": [{"Effect": "Deny", "Action": ["organizations:LeaveOrganization", "cloudtrail:DeleteTrail"], "Resource": "*"}]}),
+        );
+        let acct = eval(
+            json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "cloudtrail:*"], "Resource": "*"}]}),
+        );
+        let mask = scp_mask(
+            catalog(),
+            vec![vec![&full], vec![&full, &ou_deny], vec![&acct]],
+        );
+        assert!(has(&mask.granted, "s3:GetObject"));
+        assert!(has(&mask.granted, "cloudtrail:LookupEvents"));
+        assert!(
+            !has(&mask.granted, "cloudtrail:DeleteTrail"),
+            "denied at the OU"
+        );
+        assert!(
+            !has(&mask.granted, "ec2:RunInstances"),
+            "not allowed at the account level"
+        );
+        // An administrator in that account keeps only what the SCPs let through.
+        let mut admin = effective(
+            &[json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})],
+            None,
+        );
+        apply_mask(&mut admin, &mask);
+        assert_eq!(admin.granted, mask.granted);
+        // No level at all: nothing is capped.
+        assert_eq!(
+            scp_mask(catalog(), Vec::<Vec<&EvaluatedPolicy>>::new()).granted,
+            catalog().full_set()
+        );
     }
 }
