@@ -551,3 +551,142 @@ fn doctor_says_what_is_missing() {
         "{text}"
     );
 }
+
+/// A moto server of its own (the organization test resets state that the
+/// other tests share), stopped on drop.
+struct OwnMoto {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl OwnMoto {
+    fn start() -> OwnMoto {
+        let python = std::env::var("PERMGAP_TEST_PYTHON").expect("python");
+        let server = Path::new(&python).with_file_name("moto_server");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        for _ in 0..150 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        OwnMoto { child, endpoint }
+    }
+}
+
+impl Drop for OwnMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_organization_is_collected_account_by_account_with_its_scps() {
+    let Some(shared) = moto() else { return };
+    let own = OwnMoto::start();
+    let python = std::env::var("PERMGAP_TEST_PYTHON").expect("python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/seed_org.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(&own.endpoint)
+        .output()
+        .expect("seed the organization");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids: Value = serde_json::from_slice(&out.stdout).expect("account IDs");
+    let m = Moto {
+        endpoint: own.endpoint.clone(),
+        dir: shared.dir.clone(),
+    };
+    let snap = m.dir.join("org.json");
+    let o = permgap(
+        &m,
+        &[
+            "collect",
+            "aws",
+            "--org",
+            "--no-credential-report",
+            "--concurrency",
+            "2",
+            "--output",
+            &path(&snap),
+        ],
+    );
+    ok(&o);
+    let v = json(&permgap(
+        &m,
+        &["audit", &path(&snap), "--as-of", AS_OF, "--format", "json"],
+    ));
+    let systems: Vec<&str> = v["systems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    let mut expected = vec![
+        "123456789012",
+        ids["app"].as_str().unwrap_or(""),
+        ids["data"].as_str().unwrap_or(""),
+    ];
+    expected.sort();
+    assert_eq!(systems, expected);
+    let by = |name: &str| {
+        v["identities"]
+            .as_array()
+            .and_then(|x| x.iter().find(|i| i["name"] == name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let catalog = 22091;
+    assert_eq!(
+        by("mgmt-admin")["granted"],
+        catalog,
+        "SCPs never restrict the management account"
+    );
+    assert_eq!(by("app-admin")["system"], ids["app"]);
+    let list = Command::new(env!("CARGO_BIN_EXE_permgap"))
+        .args(["catalog", "aws", "s3:List*"])
+        .output()
+        .expect("catalog");
+    let n_lists = String::from_utf8_lossy(&list.stdout).lines().count() as u64;
+    assert!(n_lists > 0);
+    assert_eq!(
+        by("app-admin")["granted"].as_u64(),
+        Some(catalog - n_lists),
+        "the OU's SCP denies s3:List*"
+    );
+    // data sits under the root alone: its S3 listing stays granted (and, with
+    // no usage source, unobservable rather than unused).
+    let analyst = by("analyst");
+    assert!(
+        analyst["unobservable_permissions"]
+            .to_string()
+            .contains("\"s3:ListAllMyBuckets\""),
+        "{analyst}"
+    );
+    assert_eq!(analyst["unused"], 0);
+    // The snapshot records the levels: root and OU and account for app.
+    let s: Value = serde_json::from_slice(&std::fs::read(&snap).expect("read")).expect("snapshot");
+    let app_sys = s["systems"]
+        .as_array()
+        .and_then(|x| x.iter().find(|y| y["id"] == ids["app"]))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(app_sys["scp_levels"].as_array().map(Vec::len), Some(3));
+    assert_eq!(app_sys["name"], "app");
+}

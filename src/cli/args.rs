@@ -155,6 +155,21 @@ pub struct LiveAws {
     /// Only the collected account's keys of the last `--days` are read.
     #[arg(long = "cloudtrail-s3", value_name = "S3_URL")]
     pub cloudtrail_s3: Vec<String>,
+    /// Audit every account of the AWS Organization the credentials manage:
+    /// assume `--role-name` in each, fold in the SCPs that apply to it.
+    #[arg(long)]
+    pub org: bool,
+    /// The role assumed in each member account.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "org"
+    )]
+    pub role_name: String,
+    /// How many accounts are collected at once.
+    #[arg(long, value_name = "N", default_value = "4", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
     /// How many days of usage to collect, ending now (LookupEvents keeps 90).
     #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
     pub days: u32,

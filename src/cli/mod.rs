@@ -2,6 +2,7 @@
 //! No analysis here.
 
 mod args;
+mod collect;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -85,7 +86,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     match &cli.command {
         Command::Import(args::ImportCommand::Aws(a)) => import_aws(cli, a),
         Command::Collect(args::CollectCommand::Aws(a)) => {
-            let snap = collect_aws(cli, &a.live)?;
+            let snap = collect::collect_aws(cli, &a.live)?;
             write_json(create(&a.output)?, &a.output, &snap)?;
             if !cli.quiet {
                 eprintln!("wrote {}: {}", a.output.display(), summary(&snap));
@@ -97,7 +98,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             })
         }
         Command::Scan(args::ScanCommand::Aws(a)) => {
-            let snap = collect_aws(cli, &a.live)?;
+            let snap = collect::collect_aws(cli, &a.live)?;
             audit_and_render(
                 cli,
                 &snap,
@@ -225,170 +226,6 @@ fn add_cloudtrail(cli: &Cli, snap: &mut Snapshot, paths: &[std::path::PathBuf]) 
         });
     }
     read_cloudtrail(cli, snap, &inputs);
-}
-
-/// LookupEvents in every region asked (default: the configured one), each
-/// region its own paced run, all at once.
-async fn lookup_regions(
-    conf: &aws_config::SdkConfig,
-    account: &str,
-    a: &args::LiveAws,
-    pb: &ProgressBar,
-) -> Vec<(String, Result<(InputFile, usize), live::LiveError>)> {
-    let regions = if a.lookup_regions.is_empty() {
-        vec![
-            conf.region()
-                .map_or_else(|| "us-east-1".to_string(), ToString::to_string),
-        ]
-    } else {
-        a.lookup_regions.clone()
-    };
-    let end = Timestamp::now();
-    let days = a.days.min(90);
-    let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(days) * 24))
-        .unwrap_or(end);
-    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut set = tokio::task::JoinSet::new();
-    for region in regions {
-        let (conf, account, pb, seen) =
-            (conf.clone(), account.to_string(), pb.clone(), seen.clone());
-        set.spawn(async move {
-            let last = std::sync::atomic::AtomicUsize::new(0);
-            let on_page = |n: usize| {
-                let before = last.swap(n, std::sync::atomic::Ordering::Relaxed);
-                let total =
-                    seen.fetch_add(n - before, std::sync::atomic::Ordering::Relaxed) + n - before;
-                pb.set_message(format!("CloudTrail LookupEvents: {total} events"));
-            };
-            let r = live::lookup_events(&conf, &account, &region, start, end, &on_page).await;
-            (region, r)
-        });
-    }
-    let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        if let Ok(x) = r {
-            out.push(x);
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
-/// Lists the CloudTrail files of every `--cloudtrail-s3` location for the
-/// collected account and the last `--days`.
-async fn s3_inputs(
-    conf: &aws_config::SdkConfig,
-    account: &str,
-    a: &args::LiveAws,
-) -> Vec<(
-    String,
-    Result<Vec<InputFile>, crate::providers::aws::s3::S3Error>,
-)> {
-    if a.cloudtrail_s3.is_empty() {
-        return Vec::new();
-    }
-    let client = aws_sdk_s3::Client::new(conf);
-    let end = Timestamp::now();
-    let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(a.days) * 24))
-        .unwrap_or(end);
-    let accounts = [account.to_string()];
-    let mut out = Vec::new();
-    for url in &a.cloudtrail_s3 {
-        let listed =
-            crate::providers::aws::s3::list_log_files(&client, url, &accounts, start, end).await;
-        out.push((url.clone(), listed));
-    }
-    out
-}
-
-/// `collect aws` and `scan aws`: the live account, plus any local CloudTrail.
-fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
-    for p in &a.cloudtrail {
-        if !p.exists() {
-            return Err(usage(anyhow!("{} does not exist", p.display())));
-        }
-    }
-    let opts = live::LiveOptions {
-        profile: a.profile.clone(),
-        region: a.region.clone(),
-        no_credential_report: a.no_credential_report,
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let mut snap = Snapshot::new();
-    let pb = if cli.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new_spinner().with_message("collecting from AWS")
-    };
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    let (account, lookups, s3) = rt
-        .block_on(async {
-            let conf = live::sdk_config(&opts).await;
-            let account = live::collect_account(&conf, &opts, &mut snap).await?;
-            let lookups = if a.lookup_events {
-                lookup_regions(&conf, &account, a, &pb).await
-            } else {
-                Vec::new()
-            };
-            let s3 = s3_inputs(&conf, &account, a).await;
-            Ok::<_, live::LiveError>((account, lookups, s3))
-        })
-        .context("AWS collection failed")?;
-    pb.finish_and_clear();
-    if !cli.quiet {
-        eprintln!("collected account {account}");
-    }
-    if a.lookup_events {
-        let mut files = Vec::new();
-        for (region, result) in lookups {
-            match result {
-                Ok((file, malformed)) => {
-                    if malformed > 0 {
-                        snap.coverage.warnings.push(crate::model::Warning {
-                            input: file.display(),
-                            message: format!("{malformed} event(s) without a parseable CloudTrailEvent were passed over"),
-                        });
-                    }
-                    files.push(file);
-                }
-                Err(e) => snap.coverage.skipped.push(Skipped {
-                    input: format!("cloudtrail:LookupEvents (account {account}, {region})"),
-                    reason: e.to_string(),
-                }),
-            }
-        }
-        let input = CloudTrailInput {
-            label: "cloudtrail:LookupEvents".into(),
-            files,
-            kind: SourceKind::AwsCloudtrailLookup,
-        };
-        cloudtrail::import_cloudtrail(&mut snap, aws::catalog(), &[input], threads(), &|| {});
-    }
-    let mut inputs = Vec::new();
-    for (url, listed) in s3 {
-        match listed {
-            Ok(files) => inputs.push(CloudTrailInput {
-                label: url,
-                files,
-                kind: SourceKind::AwsCloudtrailFiles,
-            }),
-            Err(e) => snap.coverage.skipped.push(Skipped {
-                input: url,
-                reason: e.to_string(),
-            }),
-        }
-    }
-    // `rt` is still alive: the reader's threads fetch S3 objects through it.
-    read_cloudtrail(cli, &mut snap, &inputs);
-    add_cloudtrail(cli, &mut snap, &a.cloudtrail);
-    snap.normalize();
-    drop(rt);
-    Ok(snap)
 }
 
 fn read_cloudtrail(cli: &Cli, snap: &mut Snapshot, inputs: &[CloudTrailInput]) {

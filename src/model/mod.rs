@@ -70,6 +70,20 @@ impl Snapshot {
         self.coverage.normalize();
     }
 
+    /// Adds another snapshot (another account) to this one.
+    pub fn merge(&mut self, other: Snapshot) {
+        self.systems.extend(other.systems);
+        self.identities.extend(other.identities);
+        self.policies.extend(other.policies);
+        self.usage.extend(other.usage);
+        self.activity.extend(other.activity);
+        self.credentials.extend(other.credentials);
+        self.coverage.sources.extend(other.coverage.sources);
+        self.coverage.skipped.extend(other.coverage.skipped);
+        self.coverage.warnings.extend(other.coverage.warnings);
+        self.normalize();
+    }
+
     pub fn identity(&self, id: &str) -> Option<&Identity> {
         self.identities
             .binary_search_by(|i| i.id.as_str().cmp(id))

@@ -35,6 +35,12 @@ pub const OPERATIONS: &[&str] = &[
     "iam:GetCredentialReport",
     "s3:ListBucket",
     "s3:GetObject",
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListParents",
+    "organizations:ListPoliciesForTarget",
+    "organizations:DescribePolicy",
+    "sts:AssumeRole",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -405,6 +411,157 @@ pub enum CheckStatus {
     Failed,
 }
 
+/// An account of the organization.
+#[derive(Debug, Clone)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`...
+    pub status: String,
+}
+
+fn org_err(operation: &'static str, e: &(dyn std::error::Error + 'static)) -> LiveError {
+    LiveError::Call {
+        account: "organization".into(),
+        operation,
+        message: error_message(e),
+    }
+}
+
+/// The management account and every account of the organization.
+pub async fn org_accounts(conf: &SdkConfig) -> Result<(String, Vec<OrgAccount>), LiveError> {
+    let org = aws_sdk_organizations::Client::new(conf);
+    let desc = org
+        .describe_organization()
+        .send()
+        .await
+        .map_err(|e| org_err("organizations:DescribeOrganization", &e))?;
+    let management = desc
+        .organization()
+        .and_then(|o| o.master_account_id())
+        .unwrap_or("")
+        .to_string();
+    let mut accounts = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = org
+            .list_accounts()
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| org_err("organizations:ListAccounts", &e))?;
+        for a in page.accounts() {
+            let Some(id) = a.id() else { continue };
+            let status = a
+                .state()
+                .map(|s| s.as_str().to_string())
+                .or_else(|| a.status().map(|s| s.as_str().to_string()))
+                .unwrap_or_default();
+            accounts.push(OrgAccount {
+                id: id.to_string(),
+                name: a.name().unwrap_or("").to_string(),
+                status,
+            });
+        }
+        match page.next_token() {
+            Some(t) if token.as_deref() != Some(t) => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((management, accounts))
+}
+
+/// A service control policy: its ARN (the snapshot's policy id), name and
+/// document.
+#[derive(Debug, Clone)]
+pub struct Scp {
+    pub arn: String,
+    pub name: String,
+    pub content: Value,
+}
+
+/// The SCPs that apply to an account, one list per level from the root
+/// down to the account (AWS Organizations User Guide, "Inheritance for
+/// service control policies").
+pub async fn scp_levels(conf: &SdkConfig, account: &str) -> Result<Vec<Vec<Scp>>, LiveError> {
+    let org = aws_sdk_organizations::Client::new(conf);
+    // The chain of targets: the account, its OU(s), the root.
+    let mut chain = vec![account.to_string()];
+    loop {
+        let child = chain.last().cloned().unwrap_or_default();
+        let parents = org
+            .list_parents()
+            .child_id(&child)
+            .send()
+            .await
+            .map_err(|e| org_err("organizations:ListParents", &e))?;
+        let Some(p) = parents.parents().first() else {
+            break;
+        };
+        let id = p.id().unwrap_or("").to_string();
+        let root = p.r#type() == Some(&aws_sdk_organizations::types::ParentType::Root);
+        chain.push(id);
+        if root || chain.len() > 10 {
+            break;
+        }
+    }
+    chain.reverse();
+    let mut levels = Vec::new();
+    for target in chain {
+        let mut level = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = org
+                .list_policies_for_target()
+                .target_id(&target)
+                .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| org_err("organizations:ListPoliciesForTarget", &e))?;
+            for p in page.policies() {
+                let Some(id) = p.id() else { continue };
+                let desc = org
+                    .describe_policy()
+                    .policy_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| org_err("organizations:DescribePolicy", &e))?;
+                let content = desc.policy().and_then(|x| x.content()).unwrap_or("");
+                level.push(Scp {
+                    arn: p.arn().unwrap_or(id).to_string(),
+                    name: p.name().unwrap_or(id).to_string(),
+                    content: serde_json::from_str(content)
+                        .unwrap_or_else(|_| Value::String(content.to_string())),
+                });
+            }
+            match page.next_token() {
+                Some(t) if token.as_deref() != Some(t) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        levels.push(level);
+    }
+    Ok(levels)
+}
+
+/// Configuration whose credentials are `role_name` assumed in `account`
+/// (the partition of the caller's ARN is kept out of it: commercial AWS).
+pub async fn assumed(conf: &SdkConfig, account: &str, role_name: &str) -> SdkConfig {
+    let arn = format!("arn:aws:iam::{account}:role/{role_name}");
+    let provider = aws_config::sts::AssumeRoleProvider::builder(arn)
+        .session_name("permgap")
+        .configure(conf)
+        .build()
+        .await;
+    conf.to_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build()
+}
+
 /// One check of `permgap doctor aws`.
 #[derive(Debug, Clone)]
 pub struct Check {
@@ -560,6 +717,9 @@ mod tests {
                 "Lookup",
                 "GenerateCredentialReport",
                 "GenerateServiceLastAccessedDetails",
+                // Issues temporary credentials to read the member accounts
+                // with; changes nothing in them.
+                "AssumeRole",
             ]
             .iter()
             .any(|p| name.starts_with(p));

@@ -1,0 +1,338 @@
+//! `collect aws` and `scan aws`: wiring of the live AWS sources into one
+//! snapshot. One account (the credentials'), or with `--org` every active
+//! account of the organization, collected `--concurrency` at a time, each
+//! through `--role-name` and capped by the SCPs that apply to it. An account
+//! that cannot be collected is named in coverage; the others go on.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, anyhow};
+use aws_config::SdkConfig;
+use indicatif::ProgressBar;
+use jiff::Timestamp;
+
+use super::{Cli, Failure, add_cloudtrail, args, read_cloudtrail, threads, usage};
+use crate::catalog::aws;
+use crate::model::{Policy, PolicyKind, Skipped, Snapshot, SourceKind, Warning};
+use crate::providers::InputFile;
+use crate::providers::aws::cloudtrail::{self, CloudTrailInput};
+use crate::providers::aws::live::{self, LiveError, LiveOptions};
+
+/// What the LookupEvents source is asked, owned so that account tasks can
+/// carry it.
+#[derive(Clone)]
+struct Lookup {
+    regions: Vec<String>,
+    days: u32,
+}
+
+/// One account to collect.
+struct Job {
+    /// How coverage names it before its ID is known.
+    label: String,
+    conf: SdkConfig,
+    /// With `--org`: the organization's name for the account, and the
+    /// management credentials to read its SCPs with (none for the management
+    /// account itself, which SCPs never restrict).
+    name: Option<String>,
+    scp_conf: Option<SdkConfig>,
+}
+
+pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
+    for p in &a.cloudtrail {
+        if !p.exists() {
+            return Err(usage(anyhow!("{} does not exist", p.display())));
+        }
+    }
+    let opts = LiveOptions {
+        profile: a.profile.clone(),
+        region: a.region.clone(),
+        no_credential_report: a.no_credential_report,
+    };
+    let lookup = a.lookup_events.then(|| Lookup {
+        regions: a.lookup_regions.clone(),
+        days: a.days.min(90),
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let pb = if cli.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new_spinner().with_message("collecting from AWS")
+    };
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+
+    let (results, warnings, s3) = rt
+        .block_on(async {
+            let conf = live::sdk_config(&opts).await;
+            let (jobs, warnings) = if a.org {
+                org_jobs(&conf, &a.role_name).await?
+            } else {
+                let job = Job {
+                    label: "the current account".into(),
+                    conf: conf.clone(),
+                    name: None,
+                    scp_conf: None,
+                };
+                (vec![job], Vec::new())
+            };
+            let total = jobs.len();
+            let done = Arc::new(AtomicUsize::new(0));
+            let sem = Arc::new(tokio::sync::Semaphore::new(usize::from(a.concurrency)));
+            let mut set = tokio::task::JoinSet::new();
+            for job in jobs {
+                let (opts, lookup, pb, sem, done) = (
+                    opts.clone(),
+                    lookup.clone(),
+                    pb.clone(),
+                    sem.clone(),
+                    done.clone(),
+                );
+                set.spawn(async move {
+                    let _permit = sem.acquire_owned().await;
+                    let label = job.label.clone();
+                    let r = collect_one(job, &opts, lookup.as_ref(), &pb).await;
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    pb.set_message(format!("collected {n} of {total} account(s)"));
+                    (label, r)
+                });
+            }
+            let mut results = Vec::new();
+            while let Some(r) = set.join_next().await {
+                if let Ok(x) = r {
+                    results.push(x);
+                }
+            }
+            results.sort_by(|x, y| x.0.cmp(&y.0));
+            let accounts: Vec<String> = results
+                .iter()
+                .filter_map(|(_, r)| r.as_ref().ok().map(|(_, id)| id.clone()))
+                .collect();
+            let s3 = s3_inputs(&conf, &accounts, a).await;
+            Ok::<_, LiveError>((results, warnings, s3))
+        })
+        .context("AWS collection failed")?;
+    pb.finish_and_clear();
+
+    let mut snap = Snapshot::new();
+    snap.coverage.warnings.extend(warnings);
+    for (label, r) in results {
+        match r {
+            Ok((s, account)) => {
+                if !cli.quiet {
+                    eprintln!("collected account {account}");
+                }
+                snap.merge(s);
+            }
+            // One account: there is nothing to audit without it.
+            Err(e) if !a.org => return Err(anyhow::Error::new(e).context("AWS collection failed").into()),
+            Err(e) => snap.coverage.skipped.push(Skipped {
+                input: label,
+                reason: format!(
+                    "{e}; the other accounts are audited: check that the role {} exists in it and trusts the management account",
+                    a.role_name
+                ),
+            }),
+        }
+    }
+    let mut inputs = Vec::new();
+    for (url, listed) in s3 {
+        match listed {
+            Ok(files) => inputs.push(CloudTrailInput {
+                label: url,
+                files,
+                kind: SourceKind::AwsCloudtrailFiles,
+            }),
+            Err(e) => snap.coverage.skipped.push(Skipped {
+                input: url,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    // `rt` is still alive: the reader's threads fetch S3 objects through it.
+    read_cloudtrail(cli, &mut snap, &inputs);
+    add_cloudtrail(cli, &mut snap, &a.cloudtrail);
+    snap.normalize();
+    drop(rt);
+    Ok(snap)
+}
+
+/// The accounts of the organization: the caller's own with its credentials,
+/// the others through the role. Accounts that are not active are named and
+/// left out.
+async fn org_jobs(conf: &SdkConfig, role: &str) -> Result<(Vec<Job>, Vec<Warning>), LiveError> {
+    let caller = live::caller_account(conf).await?;
+    let (management, accounts) = live::org_accounts(conf).await?;
+    let mut jobs = Vec::new();
+    let mut warnings = Vec::new();
+    for acc in accounts {
+        if acc.status != "ACTIVE" {
+            warnings.push(Warning {
+                input: format!("account {} ({})", acc.id, acc.name),
+                message: format!("the account is {}: not collected", acc.status),
+            });
+            continue;
+        }
+        let own = if acc.id == caller {
+            conf.clone()
+        } else {
+            live::assumed(conf, &acc.id, role).await
+        };
+        jobs.push(Job {
+            label: format!("account {} ({})", acc.id, acc.name),
+            conf: own,
+            name: Some(acc.name),
+            scp_conf: (acc.id != management).then(|| conf.clone()),
+        });
+    }
+    Ok((jobs, warnings))
+}
+
+/// One account: entitlements, credential report, its SCPs, LookupEvents.
+async fn collect_one(
+    job: Job,
+    opts: &LiveOptions,
+    lookup: Option<&Lookup>,
+    pb: &ProgressBar,
+) -> Result<(Snapshot, String), LiveError> {
+    let mut snap = Snapshot::new();
+    let account = live::collect_account(&job.conf, opts, &mut snap).await?;
+    if let Some(sys) = snap.systems.iter_mut().find(|s| s.id == account) {
+        sys.name = job.name.clone();
+    }
+    if let Some(scp_conf) = &job.scp_conf {
+        let levels = live::scp_levels(scp_conf, &account).await?;
+        let ids = levels
+            .iter()
+            .map(|l| l.iter().map(|p| p.arn.clone()).collect())
+            .collect();
+        for scp in levels.into_iter().flatten() {
+            snap.policies.push(Policy {
+                id: scp.arn,
+                cloud: crate::catalog::Cloud::Aws,
+                name: scp.name,
+                kind: PolicyKind::ServiceControl,
+                document: scp.content,
+                origin: Some("organizations:DescribePolicy".into()),
+            });
+        }
+        if let Some(sys) = snap.systems.iter_mut().find(|s| s.id == account) {
+            sys.scp_levels = ids;
+        }
+    }
+    if let Some(l) = lookup {
+        let results = lookup_regions(&job.conf, &account, l, pb).await;
+        fold_lookups(&mut snap, &account, results);
+    }
+    snap.normalize();
+    Ok((snap, account))
+}
+
+type LookupResult = (String, Result<(InputFile, usize), LiveError>);
+
+/// LookupEvents in every region asked (default: the configured one), each
+/// region its own paced run, all at once.
+async fn lookup_regions(
+    conf: &SdkConfig,
+    account: &str,
+    l: &Lookup,
+    pb: &ProgressBar,
+) -> Vec<LookupResult> {
+    let regions = if l.regions.is_empty() {
+        vec![
+            conf.region()
+                .map_or_else(|| "us-east-1".to_string(), ToString::to_string),
+        ]
+    } else {
+        l.regions.clone()
+    };
+    let end = Timestamp::now();
+    let start = end
+        .checked_sub(jiff::Span::new().hours(i64::from(l.days) * 24))
+        .unwrap_or(end);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let mut set = tokio::task::JoinSet::new();
+    for region in regions {
+        let (conf, account, pb, seen) =
+            (conf.clone(), account.to_string(), pb.clone(), seen.clone());
+        set.spawn(async move {
+            let last = AtomicUsize::new(0);
+            let on_page = |n: usize| {
+                let before = last.swap(n, Ordering::Relaxed);
+                let total = seen.fetch_add(n - before, Ordering::Relaxed) + n - before;
+                pb.set_message(format!(
+                    "CloudTrail LookupEvents ({account}): {total} events"
+                ));
+            };
+            let r = live::lookup_events(&conf, &account, &region, start, end, &on_page).await;
+            (region, r)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok(x) = r {
+            out.push(x);
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Reads what LookupEvents returned through the CloudTrail reader.
+fn fold_lookups(snap: &mut Snapshot, account: &str, results: Vec<LookupResult>) {
+    let mut files = Vec::new();
+    for (region, result) in results {
+        match result {
+            Ok((file, malformed)) => {
+                if malformed > 0 {
+                    snap.coverage.warnings.push(Warning {
+                        input: file.display(),
+                        message: format!("{malformed} event(s) without a parseable CloudTrailEvent were passed over"),
+                    });
+                }
+                files.push(file);
+            }
+            Err(e) => snap.coverage.skipped.push(Skipped {
+                input: format!("cloudtrail:LookupEvents (account {account}, {region})"),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let input = CloudTrailInput {
+        label: "cloudtrail:LookupEvents".into(),
+        files,
+        kind: SourceKind::AwsCloudtrailLookup,
+    };
+    cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], threads(), &|| {});
+}
+
+/// Lists the CloudTrail files of every `--cloudtrail-s3` location for the
+/// collected accounts and the last `--days`.
+async fn s3_inputs(
+    conf: &SdkConfig,
+    accounts: &[String],
+    a: &args::LiveAws,
+) -> Vec<(
+    String,
+    Result<Vec<InputFile>, crate::providers::aws::s3::S3Error>,
+)> {
+    if a.cloudtrail_s3.is_empty() || accounts.is_empty() {
+        return Vec::new();
+    }
+    let client = aws_sdk_s3::Client::new(conf);
+    let end = Timestamp::now();
+    let start = end
+        .checked_sub(jiff::Span::new().hours(i64::from(a.days) * 24))
+        .unwrap_or(end);
+    let mut out = Vec::new();
+    for url in &a.cloudtrail_s3 {
+        let listed =
+            crate::providers::aws::s3::list_log_files(&client, url, accounts, start, end).await;
+        out.push((url.clone(), listed));
+    }
+    out
+}
