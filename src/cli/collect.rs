@@ -118,25 +118,11 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         .context("AWS collection failed")?;
     pb.finish_and_clear();
 
-    let mut snap = Snapshot::new();
-    snap.coverage.warnings.extend(warnings);
-    for (label, r) in results {
-        match r {
-            Ok((s, account)) => {
-                if !cli.quiet {
-                    eprintln!("collected account {account}");
-                }
-                snap.merge(s);
-            }
-            // One account: there is nothing to audit without it.
-            Err(e) if !a.org => return Err(anyhow::Error::new(e).context("AWS collection failed").into()),
-            Err(e) => snap.coverage.skipped.push(Skipped {
-                input: label,
-                reason: format!(
-                    "{e}; the other accounts are audited: check that the role {} exists in it and trusts the management account",
-                    a.role_name
-                ),
-            }),
+    let org_role = a.org.then_some(a.role_name.as_str());
+    let mut snap = merge_accounts(results, warnings, org_role)?;
+    if !cli.quiet {
+        for sys in &snap.systems {
+            eprintln!("collected account {}", sys.id);
         }
     }
     let mut inputs = Vec::new();
@@ -158,6 +144,34 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
     add_cloudtrail(cli, &mut snap, &a.cloudtrail);
     snap.normalize();
     drop(rt);
+    Ok(snap)
+}
+
+type AccountResult = (String, Result<(Snapshot, String), LiveError>);
+
+/// Folds the accounts' snapshots into one. With one account (`org_role`
+/// none) its failure fails the collection: there is nothing to audit. In an
+/// organization a failed account is named in coverage, with what to check,
+/// and the others are kept: the result is partial.
+fn merge_accounts(
+    results: Vec<AccountResult>,
+    warnings: Vec<Warning>,
+    org_role: Option<&str>,
+) -> Result<Snapshot, Failure> {
+    let mut snap = Snapshot::new();
+    snap.coverage.warnings.extend(warnings);
+    for (label, r) in results {
+        match (r, org_role) {
+            (Ok((s, _)), _) => snap.merge(s),
+            (Err(e), None) => return Err(anyhow::Error::new(e).context("AWS collection failed").into()),
+            (Err(e), Some(role)) => snap.coverage.skipped.push(Skipped {
+                input: label,
+                reason: format!(
+                    "{e}; the other accounts are audited: check that the role {role} exists in it and trusts the management account"
+                ),
+            }),
+        }
+    }
     Ok(snap)
 }
 
@@ -335,4 +349,55 @@ async fn s3_inputs(
         out.push((url.clone(), listed));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::System;
+
+    fn account(id: &str) -> AccountResult {
+        let mut s = Snapshot::new();
+        s.systems.push(System {
+            cloud: crate::catalog::Cloud::Aws,
+            id: id.into(),
+            name: None,
+            scp_levels: vec![],
+        });
+        (format!("account {id}"), Ok((s, id.to_string())))
+    }
+
+    fn unreachable(id: &str) -> AccountResult {
+        let e = LiveError::Credentials(format!("AssumeRole into {id} was refused"));
+        (format!("account {id} (legacy)"), Err(e))
+    }
+
+    #[test]
+    fn an_unreachable_member_account_is_named_and_the_others_kept() {
+        let results = vec![
+            account("111111111111"),
+            unreachable("222222222222"),
+            account("333333333333"),
+        ];
+        let snap = merge_accounts(results, vec![], Some("OrganizationAccountAccessRole"))
+            .unwrap_or_else(|_| panic!("an organization goes on past one account"));
+        let ids: Vec<&str> = snap.systems.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["111111111111", "333333333333"]);
+        assert!(snap.coverage.is_partial());
+        assert_eq!(
+            snap.coverage.skipped[0].input,
+            "account 222222222222 (legacy)"
+        );
+        assert!(
+            snap.coverage.skipped[0]
+                .reason
+                .contains("check that the role OrganizationAccountAccessRole exists")
+        );
+    }
+
+    #[test]
+    fn a_single_account_that_fails_fails_the_collection() {
+        let r = merge_accounts(vec![unreachable("222222222222")], vec![], None);
+        assert!(matches!(r, Err(f) if f.exit == super::super::Exit::Partial));
+    }
 }
