@@ -690,3 +690,106 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
     assert_eq!(app_sys["scp_levels"].as_array().map(Vec::len), Some(3));
     assert_eq!(app_sys["name"], "app");
 }
+
+#[test]
+fn access_advisor_evidence_is_read_and_combined() {
+    let Some(m) = moto() else { return };
+    let acct = "123456789012";
+    let data = serde_json::json!({
+        format!("arn:aws:iam::{acct}:user/ann"): [
+            {"ServiceNamespace": "s3", "LastAuthenticated": "2026-10-20T08:00:00Z",
+             "TrackedActionsLastAccessed": [{"ActionName": "ListBucket", "LastAccessedTime": "2026-10-20T08:00:00Z"}]}],
+        format!("arn:aws:iam::{acct}:user/ci"): [
+            {"ServiceNamespace": "s3", "LastAuthenticated": "2025-01-01T00:00:00Z"}],
+        format!("arn:aws:iam::{acct}:role/service/app"): [
+            {"ServiceNamespace": "dynamodb", "LastAuthenticated": null}]
+    });
+    let dir = m.dir.join("advisor");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let data_file = dir.join("advisor.json");
+    std::fs::write(&data_file, data.to_string()).expect("write");
+    // The stub forwards the rest of IAM to moto.
+    let python = std::env::var("PERMGAP_TEST_PYTHON").expect("python");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/iam_access_advisor_stub.py");
+    let child = Command::new(python)
+        .arg(script)
+        .arg(&m.endpoint)
+        .arg(&data_file)
+        .args(["--throttle", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the stub");
+    let mut stub = Stub {
+        child,
+        url: String::new(),
+    };
+    {
+        use std::io::BufRead;
+        let mut port = String::new();
+        std::io::BufReader::new(stub.child.stdout.take().expect("stdout"))
+            .read_line(&mut port)
+            .expect("port");
+        stub.url = format!("http://127.0.0.1:{}", port.trim());
+    }
+    let snap = dir.join("snap.json");
+    let ct = path(&m.dir.join("cloudtrail"));
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_IAM", &stub.url)])
+        .args([
+            "collect",
+            "aws",
+            "--no-credential-report",
+            "--access-advisor",
+            "--cloudtrail",
+            &ct,
+            "--output",
+            &path(&snap),
+        ])
+        .output()
+        .expect("run");
+    ok(&o);
+    let v = json(&permgap(
+        m,
+        &["audit", &path(&snap), "--as-of", AS_OF, "--format", "json"],
+    ));
+    let by = |name: &str| {
+        v["identities"]
+            .as_array()
+            .and_then(|x| x.iter().find(|i| i["name"] == name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let has = |i: &Value, list: &str, p: &str| {
+        i[list].as_array().is_some_and(|a| a.iter().any(|x| x == p))
+    };
+    // Action level: a data-event action CloudTrail cannot see, used.
+    assert!(has(&by("ann"), "used_permissions", "s3:ListBucket"));
+    // S3 not accessed for a year: its object reads are proven unused.
+    assert!(has(&by("ci"), "unused_permissions", "s3:GetObject"));
+    assert!(!has(&by("ci"), "unobservable_permissions", "s3:GetObject"));
+    // DynamoDB never accessed: the role's item reads are unused too.
+    assert!(has(&by("app"), "unused_permissions", "dynamodb:GetItem"));
+    // Four identities asked, one throttled call retried, every job polled until complete.
+    let stats = String::from_utf8_lossy(
+        &Command::new(std::env::var("PERMGAP_TEST_PYTHON").expect("python"))
+            .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())", stub.url)])
+            .output()
+            .expect("stats")
+            .stdout,
+    )
+    .to_string();
+    let s: Value = serde_json::from_str(&stats).expect("stats JSON");
+    assert_eq!(s["throttled"], 1);
+    assert_eq!(s["generate"], 5, "4 identities + 1 retried: {stats}");
+    assert_eq!(
+        s["get"], 8,
+        "each job polled twice (IN_PROGRESS, COMPLETED): {stats}"
+    );
+    let advisor = v["coverage"]["sources"]
+        .as_array()
+        .and_then(|x| x.iter().find(|s| s["kind"] == "aws-access-advisor"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(advisor["records_read"], 4);
+}

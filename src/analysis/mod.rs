@@ -246,6 +246,24 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
             active.insert(a.identity.as_str(), true);
         }
     }
+    // Access Advisor: a service accessed in the window is activity; one not
+    // accessed since before the window is evidence that none of its actions
+    // was used (see `advisor_evidence`).
+    let mut not_accessed: HashMap<&str, Vec<&str>> = HashMap::new();
+    for s in &snap.service_access {
+        match s.last_accessed.filter(|t| *t <= end) {
+            Some(t) if t >= start => {
+                active.insert(s.identity.as_str(), true);
+                let e = last_activity.entry(s.identity.as_str()).or_insert(t);
+                *e = (*e).max(t);
+            }
+            _ => not_accessed
+                .entry(s.identity.as_str())
+                .or_default()
+                .push(s.service.as_str()),
+        }
+    }
+    let never_observable = unobservable::never_observable(cat);
 
     let mut cache = PolicyCache::new(snap, cat);
     // Service control policies cap every identity of their account, except
@@ -281,6 +299,9 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         unobservable.difference_with(&used);
         if let Some(o) = o {
             unobservable.intersect_with(&o.unobservable);
+        }
+        if let Some(services) = not_accessed.get(identity.id.as_str()) {
+            unobservable.difference_with(&advisor_evidence(cat, services, &never_observable));
         }
         let mut unused = eff.granted.clone();
         unused.difference_with(&used);
@@ -363,6 +384,20 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         systems,
         coverage,
     }
+}
+
+/// The actions that Access Advisor's "service not accessed" proves unused:
+/// every action of those services that an API call would exercise (so not
+/// the permission-only and never-logged ones, which it cannot see either).
+fn advisor_evidence(cat: &Catalog, services: &[&str], never_observable: &PermSet) -> PermSet {
+    let mut set = cat.empty_set();
+    for s in services {
+        if let Some(svc) = cat.service(s) {
+            set.insert_range(svc.range.clone());
+        }
+    }
+    set.difference_with(never_observable);
+    set
 }
 
 fn top_services(cat: &Catalog, unused: &PermSet) -> Vec<(String, usize, f64)> {

@@ -369,3 +369,39 @@ fn service_control_policies_cap_the_account_but_not_service_linked_roles() {
         "s3:ListBucket"
     ));
 }
+
+#[test]
+fn access_advisor_service_evidence_combines_with_cloudtrail() {
+    use crate::model::ServiceAccess;
+    let mut s = snapshot(true);
+    let sa = |who: &str, svc: &str, t: Option<&str>| ServiceAccess {
+        identity: format!("arn:aws:iam::{ACCT}:{who}"),
+        service: svc.into(),
+        last_accessed: t.map(|x| x.parse().expect("time")),
+        source: EvidenceSource::AwsAccessAdvisor,
+    };
+    // bob: S3 not accessed for a year; the idle role: S3 accessed last week.
+    s.service_access
+        .push(sa("user/bob", "s3", Some("2025-09-01T00:00:00Z")));
+    s.service_access
+        .push(sa("role/idle", "s3", Some("2026-10-25T00:00:00Z")));
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    let bob = find(&a, "bob");
+    // Data-event actions CloudTrail cannot see are now proven unused.
+    assert!(has(&bob.unused, "s3:GetObject"));
+    assert!(!has(&bob.unobservable, "s3:GetObject"));
+    let idle = find(&a, "idle");
+    // Accessed in the window: neither used nor unused by itself...
+    assert!(has(&idle.unobservable, "s3:GetObject"));
+    assert!(!has(&idle.used, "s3:GetObject"));
+    // ...but it is activity: the role is not inactive.
+    assert!(idle.active_in_window);
+    assert!(!ids(idle).contains(&"inactive-identity"));
+    for i in &a.identities {
+        assert_eq!(
+            i.granted.count_ones(..),
+            i.used.count_ones(..) + i.unused.count_ones(..) + i.unobservable.count_ones(..)
+        );
+    }
+}

@@ -155,6 +155,10 @@ pub struct LiveAws {
     /// Only the collected account's keys of the last `--days` are read.
     #[arg(long = "cloudtrail-s3", value_name = "S3_URL")]
     pub cloudtrail_s3: Vec<String>,
+    /// Read IAM Access Advisor for every user and role: service-level last
+    /// access over 400 days, action-level where AWS tracks it.
+    #[arg(long)]
+    pub access_advisor: bool,
     /// Audit every account of the AWS Organization the credentials manage:
     /// assume `--role-name` in each, fold in the SCPs that apply to it.
     #[arg(long)]

@@ -51,6 +51,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         region: a.region.clone(),
         no_credential_report: a.no_credential_report,
     };
+    let advisor = a.access_advisor;
     let lookup = a.lookup_events.then(|| Lookup {
         regions: a.lookup_regions.clone(),
         days: a.days.min(90),
@@ -95,7 +96,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                 set.spawn(async move {
                     let _permit = sem.acquire_owned().await;
                     let label = job.label.clone();
-                    let r = collect_one(job, &opts, lookup.as_ref(), &pb).await;
+                    let r = collect_one(job, &opts, lookup.as_ref(), advisor, &pb).await;
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     pb.set_message(format!("collected {n} of {total} account(s)"));
                     (label, r)
@@ -211,6 +212,7 @@ async fn collect_one(
     job: Job,
     opts: &LiveOptions,
     lookup: Option<&Lookup>,
+    advisor: bool,
     pb: &ProgressBar,
 ) -> Result<(Snapshot, String), LiveError> {
     let mut snap = Snapshot::new();
@@ -241,6 +243,31 @@ async fn collect_one(
     if let Some(l) = lookup {
         let results = lookup_regions(&job.conf, &account, l, pb).await;
         fold_lookups(&mut snap, &account, results);
+    }
+    if advisor {
+        pb.set_message(format!("IAM Access Advisor ({account})"));
+        let arns: Vec<String> = snap
+            .identities
+            .iter()
+            .filter(|i| i.kind.acts())
+            .map(|i| i.id.clone())
+            .collect();
+        let data = live::access_advisor(&job.conf, &arns).await;
+        let mut cov = crate::model::SourceCoverage::new(
+            SourceKind::AwsAccessAdvisor,
+            format!("iam:GetServiceLastAccessedDetails (account {account})"),
+        );
+        cov.system = Some(account.clone());
+        cov.records_read = (arns.len() - data.failed.len()) as u64;
+        snap.coverage.sources.push(cov);
+        for (arn, why) in data.failed {
+            snap.coverage.skipped.push(Skipped {
+                input: format!("Access Advisor of {arn}"),
+                reason: format!("{why}; its service last-access data is missing"),
+            });
+        }
+        snap.usage.extend(data.usage);
+        snap.service_access.extend(data.services);
     }
     snap.normalize();
     Ok((snap, account))

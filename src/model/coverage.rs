@@ -46,6 +46,8 @@ pub enum SourceKind {
     /// CloudTrail's LookupEvents API: management events of the last 90 days.
     AwsCloudtrailLookup,
     AwsCredentialReport,
+    /// IAM Access Advisor (service last accessed, action level where tracked).
+    AwsAccessAdvisor,
 }
 
 impl SourceKind {

@@ -32,6 +32,10 @@ pub struct Snapshot {
     pub activity: Vec<Activity>,
     /// Credentials: console passwords and access keys, never their secrets.
     pub credentials: Vec<Credential>,
+    /// Service-level last access per identity (IAM Access Advisor): which
+    /// services an identity authenticated to, and when last.
+    #[serde(default)]
+    pub service_access: Vec<ServiceAccess>,
     pub coverage: Coverage,
 }
 
@@ -45,6 +49,7 @@ impl Snapshot {
             usage: Vec::new(),
             activity: Vec::new(),
             credentials: Vec::new(),
+            service_access: Vec::new(),
             coverage: Coverage::default(),
         }
     }
@@ -67,6 +72,10 @@ impl Snapshot {
         });
         self.credentials
             .sort_by(|a, b| (&a.identity, &a.kind).cmp(&(&b.identity, &b.kind)));
+        self.service_access
+            .sort_by(|a, b| (&a.identity, &a.service).cmp(&(&b.identity, &b.service)));
+        self.service_access
+            .dedup_by(|a, b| a.identity == b.identity && a.service == b.service);
         self.coverage.normalize();
     }
 
@@ -78,6 +87,7 @@ impl Snapshot {
         self.usage.extend(other.usage);
         self.activity.extend(other.activity);
         self.credentials.extend(other.credentials);
+        self.service_access.extend(other.service_access);
         self.coverage.sources.extend(other.coverage.sources);
         self.coverage.skipped.extend(other.coverage.skipped);
         self.coverage.warnings.extend(other.coverage.warnings);
@@ -232,6 +242,7 @@ pub enum EvidenceSource {
     AwsCloudtrail,
     AwsCredentialReport,
     AwsAuthorizationDetails,
+    AwsAccessAdvisor,
 }
 
 /// Observed use of one permission by one identity, aggregated.
@@ -269,6 +280,18 @@ pub struct Activity {
     pub first_seen: Option<Timestamp>,
     pub last_seen: Timestamp,
     pub count: u64,
+}
+
+/// An identity's last access to one service, over the source's tracking
+/// period (IAM Access Advisor: 400 days).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ServiceAccess {
+    pub identity: String,
+    /// The service's permission prefix (`s3`).
+    pub service: String,
+    /// `None`: not accessed in the tracking period.
+    pub last_accessed: Option<Timestamp>,
+    pub source: EvidenceSource,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

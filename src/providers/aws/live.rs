@@ -35,6 +35,8 @@ pub const OPERATIONS: &[&str] = &[
     "iam:GetCredentialReport",
     "s3:ListBucket",
     "s3:GetObject",
+    "iam:GenerateServiceLastAccessedDetails",
+    "iam:GetServiceLastAccessedDetails",
     "organizations:DescribeOrganization",
     "organizations:ListAccounts",
     "organizations:ListParents",
@@ -409,6 +411,127 @@ pub enum CheckStatus {
     /// The call failed for another reason (no such bucket, network): the
     /// permission could not be checked.
     Failed,
+}
+
+/// What IAM Access Advisor reported for the identities of an account.
+#[derive(Debug, Default)]
+pub struct AdvisorData {
+    /// Action-level last access (the actions Access Advisor tracks).
+    pub usage: Vec<crate::model::UsageRecord>,
+    pub services: Vec<crate::model::ServiceAccess>,
+    /// Identities whose job failed, and why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// How many Access Advisor jobs run at once in an account.
+const ADVISOR_JOBS: usize = 8;
+
+/// One identity's service-last-accessed report at action level: generate the
+/// job, poll until it completes, read every page.
+async fn advisor_one(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Result<Vec<aws_sdk_iam::types::ServiceLastAccessed>, String> {
+    use aws_sdk_iam::types::{AccessAdvisorUsageGranularityType, JobStatusType};
+    let job = iam
+        .generate_service_last_accessed_details()
+        .arn(arn)
+        .granularity(AccessAdvisorUsageGranularityType::ActionLevel)
+        .send()
+        .await
+        .map_err(|e| error_message(&e))?;
+    let job_id = job.job_id().unwrap_or("").to_string();
+    let mut services = Vec::new();
+    let mut marker: Option<String> = None;
+    let mut polls = 0;
+    loop {
+        let out = iam
+            .get_service_last_accessed_details()
+            .job_id(&job_id)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| error_message(&e))?;
+        match out.job_status() {
+            JobStatusType::Completed => {}
+            JobStatusType::Failed => {
+                return Err(out
+                    .error()
+                    .map_or("the job failed", |e| e.message())
+                    .to_string());
+            }
+            _ => {
+                polls += 1;
+                if polls > 60 {
+                    return Err("the job did not complete after 60 polls".into());
+                }
+                tokio::time::sleep(Duration::from_millis(if polls < 3 { 300 } else { 1000 })).await;
+                continue;
+            }
+        }
+        services.extend(out.services_last_accessed().iter().cloned());
+        match out.marker() {
+            Some(m) if out.is_truncated() && marker.as_deref() != Some(m) => {
+                marker = Some(m.to_string())
+            }
+            _ => break,
+        }
+    }
+    Ok(services)
+}
+
+/// IAM Access Advisor for each identity (user or role ARN) of an account,
+/// a few jobs at a time, throttled calls retried.
+pub async fn access_advisor(conf: &SdkConfig, identities: &[String]) -> AdvisorData {
+    use crate::model::{EvidenceSource, ServiceAccess, UsageRecord};
+    let iam_conf = aws_sdk_iam::config::Builder::from(conf)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8))
+        .build();
+    let iam = aws_sdk_iam::Client::from_conf(iam_conf);
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(ADVISOR_JOBS));
+    let mut set = tokio::task::JoinSet::new();
+    for arn in identities {
+        let (iam, sem, arn) = (iam.clone(), sem.clone(), arn.clone());
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let r = advisor_one(&iam, &arn).await;
+            (arn, r)
+        });
+    }
+    let mut data = AdvisorData::default();
+    while let Some(joined) = set.join_next().await {
+        let Ok((arn, r)) = joined else { continue };
+        match r {
+            Err(e) => data.failed.push((arn, e)),
+            Ok(services) => {
+                for s in services {
+                    let service = s.service_namespace().to_string();
+                    data.services.push(ServiceAccess {
+                        identity: arn.clone(),
+                        service: service.clone(),
+                        last_accessed: ts(s.last_authenticated()),
+                        source: EvidenceSource::AwsAccessAdvisor,
+                    });
+                    for a in s.tracked_actions_last_accessed() {
+                        let (Some(name), Some(t)) = (a.action_name(), ts(a.last_accessed_time()))
+                        else {
+                            continue;
+                        };
+                        data.usage.push(UsageRecord {
+                            identity: arn.clone(),
+                            permission: format!("{service}:{name}"),
+                            source: EvidenceSource::AwsAccessAdvisor,
+                            first_seen: t,
+                            last_seen: t,
+                            count: 1,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    data.failed.sort();
+    data
 }
 
 /// An account of the organization.

@@ -152,6 +152,15 @@ pub fn data_event_services() -> impl Iterator<Item = &'static str> {
     std::iter::once("s3").chain(DATA_EVENT_ACTIONS.iter().map(|(s, _)| *s))
 }
 
+/// Actions no log or report shows as used: permission-only and never-logged.
+pub fn never_observable(cat: &Catalog) -> PermSet {
+    let mut set = cat.empty_set();
+    for a in PERMISSION_ONLY.iter().chain(NEVER_LOGGED) {
+        cat.add_matching(a, &mut set);
+    }
+    set
+}
+
 /// Actions CloudTrail files cannot show as used, given the services whose
 /// data events they hold.
 pub fn unobservable_with_cloudtrail(cat: &Catalog, data_services: &[String]) -> PermSet {
@@ -161,9 +170,7 @@ pub fn unobservable_with_cloudtrail(cat: &Catalog, data_services: &[String]) -> 
             set.union_with(&data_actions(cat, svc));
         }
     }
-    for a in PERMISSION_ONLY.iter().chain(NEVER_LOGGED) {
-        cat.add_matching(a, &mut set);
-    }
+    set.union_with(&never_observable(cat));
     set
 }
 
