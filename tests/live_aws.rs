@@ -85,6 +85,21 @@ fn json(o: &Output) -> Value {
     serde_json::from_slice(&ok(o).stdout).expect("JSON report")
 }
 
+/// `permgap audit SNAPSHOT --as-of AS_OF --format json`, parsed.
+fn audit_json(m: &Moto, snapshot: &Path) -> Value {
+    json(&permgap(
+        m,
+        &[
+            "audit",
+            &path(snapshot),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ],
+    ))
+}
+
 fn path(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
@@ -121,21 +136,8 @@ fn live_collection_and_import_of_the_same_account_audit_the_same() {
             &path(&imported),
         ],
     ));
-    let a = json(&permgap(
-        m,
-        &["audit", &path(&live), "--as-of", AS_OF, "--format", "json"],
-    ));
-    let b = json(&permgap(
-        m,
-        &[
-            "audit",
-            &path(&imported),
-            "--as-of",
-            AS_OF,
-            "--format",
-            "json",
-        ],
-    ));
+    let a = audit_json(m, &live);
+    let b = audit_json(m, &imported);
     assert_eq!(a["identities"], b["identities"]);
     assert_eq!(a["systems"], b["systems"]);
 
@@ -362,21 +364,8 @@ fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
             &path(&imported),
         ],
     ));
-    let a = json(&permgap(
-        m,
-        &["audit", &path(&live), "--as-of", AS_OF, "--format", "json"],
-    ));
-    let b = json(&permgap(
-        m,
-        &[
-            "audit",
-            &path(&imported),
-            "--as-of",
-            AS_OF,
-            "--format",
-            "json",
-        ],
-    ));
+    let a = audit_json(m, &live);
+    let b = audit_json(m, &imported);
     let used = |v: &Value| -> Vec<Value> {
         v["identities"]
             .as_array()
@@ -749,10 +738,7 @@ fn access_advisor_evidence_is_read_and_combined() {
         .output()
         .expect("run");
     ok(&o);
-    let v = json(&permgap(
-        m,
-        &["audit", &path(&snap), "--as-of", AS_OF, "--format", "json"],
-    ));
+    let v = audit_json(m, &snap);
     let by = |name: &str| {
         v["identities"]
             .as_array()

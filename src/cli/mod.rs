@@ -87,15 +87,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Import(args::ImportCommand::Aws(a)) => import_aws(cli, a),
         Command::Collect(args::CollectCommand::Aws(a)) => {
             let snap = collect::collect_aws(cli, &a.live)?;
-            write_json(create(&a.output)?, &a.output, &snap)?;
-            if !cli.quiet {
-                eprintln!("wrote {}: {}", a.output.display(), summary(&snap));
-            }
-            Ok(if snap.coverage.is_partial() {
-                Exit::Partial
-            } else {
-                Exit::Ok
-            })
+            save_snapshot(cli, &a.output, &snap)
         }
         Command::Scan(args::ScanCommand::Aws(a)) => {
             let snap = collect::collect_aws(cli, &a.live)?;
@@ -178,9 +170,15 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
     }
     add_cloudtrail(cli, &mut snap, &a.cloudtrail);
     snap.normalize();
-    write_json(create(&a.output)?, &a.output, &snap)?;
+    save_snapshot(cli, &a.output, &snap)
+}
+
+/// Writes a snapshot, says what it holds, and gives the exit code: partial
+/// when some input was skipped.
+fn save_snapshot(cli: &Cli, path: &Path, snap: &Snapshot) -> Result<Exit, Failure> {
+    write_json(create(path)?, path, snap)?;
     if !cli.quiet {
-        eprintln!("wrote {}: {}", a.output.display(), summary(&snap));
+        eprintln!("wrote {}: {}", path.display(), summary(snap));
     }
     Ok(if snap.coverage.is_partial() {
         Exit::Partial
