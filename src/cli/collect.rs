@@ -104,9 +104,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
             }
             let mut results = Vec::new();
             while let Some(r) = set.join_next().await {
-                if let Ok(x) = r {
-                    results.push(x);
-                }
+                results.push(r.unwrap_or_else(|e| task_failed("an account", &e)));
             }
             results.sort_by(|x, y| x.0.cmp(&y.0));
             let accounts: Vec<String> = results
@@ -129,6 +127,12 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
     let mut inputs = Vec::new();
     for (url, listed) in s3 {
         match listed {
+            Ok(files) if files.is_empty() => snap.coverage.warnings.push(Warning {
+                input: url,
+                message: "no CloudTrail log file of the collected accounts in the last --days here: check the \
+                          prefix (the folder holding AWSLogs/)"
+                    .into(),
+            }),
             Ok(files) => inputs.push(CloudTrailInput {
                 label: url,
                 files,
@@ -180,7 +184,7 @@ fn merge_accounts(
 /// the others through the role. Accounts that are not active are named and
 /// left out.
 async fn org_jobs(conf: &SdkConfig, role: &str) -> Result<(Vec<Job>, Vec<Warning>), LiveError> {
-    let caller = live::caller_account(conf).await?;
+    let (caller, partition) = live::caller(conf).await?;
     let (management, accounts) = live::org_accounts(conf).await?;
     let mut jobs = Vec::new();
     let mut warnings = Vec::new();
@@ -195,7 +199,7 @@ async fn org_jobs(conf: &SdkConfig, role: &str) -> Result<(Vec<Job>, Vec<Warning
         let own = if acc.id == caller {
             conf.clone()
         } else {
-            live::assumed(conf, &acc.id, role).await
+            live::assumed(conf, &partition, &acc.id, role).await
         };
         jobs.push(Job {
             label: format!("account {} ({})", acc.id, acc.name),
@@ -221,7 +225,18 @@ async fn collect_one(
         sys.name = job.name.clone();
     }
     if let Some(scp_conf) = &job.scp_conf {
-        let levels = live::scp_levels(scp_conf, &account).await?;
+        let levels = match live::scp_levels(scp_conf, &account).await {
+            Ok(l) => l,
+            Err(e) => {
+                // The account's grants stand uncapped: said, and partial.
+                snap.coverage.skipped.push(Skipped {
+                    input: format!("service control policies of account {account}"),
+                    reason: format!("{e}; its grants are shown without the SCPs' cap"),
+                });
+                Vec::new()
+            }
+        };
+        let levels = scps_in_effect(levels, &account, &mut snap.coverage.warnings);
         let ids = levels
             .iter()
             .map(|l| l.iter().map(|p| p.arn.clone()).collect())
@@ -242,7 +257,7 @@ async fn collect_one(
     }
     if let Some(l) = lookup {
         let results = lookup_regions(&job.conf, &account, l, pb).await;
-        fold_lookups(&mut snap, &account, results);
+        tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, results));
     }
     if advisor {
         pb.set_message(format!("IAM Access Advisor ({account})"));
@@ -273,6 +288,28 @@ async fn collect_one(
     Ok((snap, account))
 }
 
+/// The SCP levels to apply. AWS keeps at least one SCP on every target
+/// while SCPs are enabled: a level without any means they are not, and
+/// capping by an empty level would wrongly remove every grant.
+fn scps_in_effect(
+    levels: Vec<Vec<live::Scp>>,
+    account: &str,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Vec<live::Scp>> {
+    if !levels.iter().any(Vec::is_empty) {
+        return levels;
+    }
+    if !levels.is_empty() {
+        warnings.push(Warning {
+            input: format!("account {account}"),
+            message: "no service control policy at some level of the organization: SCPs are not enabled, so \
+                      none is applied"
+                .into(),
+        });
+    }
+    Vec::new()
+}
+
 type LookupResult = (String, Result<(InputFile, usize), LiveError>);
 
 /// LookupEvents in every region asked (default: the configured one), each
@@ -283,14 +320,18 @@ async fn lookup_regions(
     l: &Lookup,
     pb: &ProgressBar,
 ) -> Vec<LookupResult> {
-    let regions = if l.regions.is_empty() {
-        vec![
-            conf.region()
-                .map_or_else(|| "us-east-1".to_string(), ToString::to_string),
-        ]
+    // Global services (IAM, STS, Organizations...) log their events in
+    // us-east-1: it is always read besides the configured region.
+    let mut regions = if l.regions.is_empty() {
+        let own = conf
+            .region()
+            .map_or_else(|| "us-east-1".to_string(), ToString::to_string);
+        vec![own, "us-east-1".to_string()]
     } else {
         l.regions.clone()
     };
+    regions.sort();
+    regions.dedup();
     let end = Timestamp::now();
     let start = end
         .checked_sub(jiff::Span::new().hours(i64::from(l.days) * 24))
@@ -315,16 +356,33 @@ async fn lookup_regions(
     }
     let mut out = Vec::new();
     while let Some(r) = set.join_next().await {
-        if let Ok(x) = r {
-            out.push(x);
-        }
+        out.push(r.unwrap_or_else(|e| task_failed("a region", &e)));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
+/// A task that panicked or was cancelled still leaves a named failure, so
+/// that what it was collecting shows as skipped.
+fn task_failed<T>(what: &str, e: &tokio::task::JoinError) -> (String, Result<T, LiveError>) {
+    let err = LiveError::Call {
+        account: what.to_string(),
+        operation: "collection task",
+        message: e.to_string(),
+    };
+    (format!("{what} (its task failed)"), Err(err))
+}
+
 /// Reads what LookupEvents returned through the CloudTrail reader.
 fn fold_lookups(snap: &mut Snapshot, account: &str, results: Vec<LookupResult>) {
+    let regions: Vec<&str> = results.iter().map(|r| r.0.as_str()).collect();
+    snap.coverage.warnings.push(Warning {
+        input: format!("cloudtrail:LookupEvents (account {account})"),
+        message: format!(
+            "events were looked up in {} only: use in other regions is not seen (add --lookup-region)",
+            regions.join(", ")
+        ),
+    });
     let mut files = Vec::new();
     for (region, result) in results {
         match result {
@@ -420,6 +478,25 @@ mod tests {
                 .reason
                 .contains("check that the role OrganizationAccountAccessRole exists")
         );
+    }
+
+    #[test]
+    fn an_organization_without_scps_enabled_applies_none() {
+        let full = live::Scp {
+            arn: "p-full".into(),
+            name: "FullAWSAccess".into(),
+            content: serde_json::json!({}),
+        };
+        let mut w = Vec::new();
+        // Enabled: a policy at every level, kept as is.
+        let kept = scps_in_effect(vec![vec![full.clone()], vec![full.clone()]], "1", &mut w);
+        assert_eq!(kept.len(), 2);
+        assert!(w.is_empty());
+        // A level without any policy: SCPs are off; none applied, and said.
+        let none = scps_in_effect(vec![vec![full], vec![]], "1", &mut w);
+        assert!(none.is_empty());
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("SCPs are not enabled"));
     }
 
     #[test]

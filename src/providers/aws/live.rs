@@ -352,13 +352,26 @@ pub async fn lookup_events(
 
 /// The account the credentials belong to.
 pub async fn caller_account(conf: &SdkConfig) -> Result<String, LiveError> {
+    Ok(caller(conf).await?.0)
+}
+
+/// The caller's account and partition (from its ARN).
+pub async fn caller(conf: &SdkConfig) -> Result<(String, String), LiveError> {
     let sts = aws_sdk_sts::Client::new(conf);
     let who = sts
         .get_caller_identity()
         .send()
         .await
         .map_err(|e| LiveError::Credentials(error_message(&e)))?;
-    Ok(who.account().unwrap_or("unknown").to_string())
+    let partition = who
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws");
+    Ok((
+        who.account().unwrap_or("unknown").to_string(),
+        partition.to_string(),
+    ))
 }
 
 /// Collects one account's entitlements (and credential report) into `snap`.
@@ -669,10 +682,15 @@ pub async fn scp_levels(conf: &SdkConfig, account: &str) -> Result<Vec<Vec<Scp>>
     Ok(levels)
 }
 
-/// Configuration whose credentials are `role_name` assumed in `account`
-/// (the partition of the caller's ARN is kept out of it: commercial AWS).
-pub async fn assumed(conf: &SdkConfig, account: &str, role_name: &str) -> SdkConfig {
-    let arn = format!("arn:aws:iam::{account}:role/{role_name}");
+/// Configuration whose credentials are `role_name` assumed in `account`, in
+/// the caller's partition (`aws`, `aws-us-gov`, `aws-cn`).
+pub async fn assumed(
+    conf: &SdkConfig,
+    partition: &str,
+    account: &str,
+    role_name: &str,
+) -> SdkConfig {
+    let arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
     let provider = aws_config::sts::AssumeRoleProvider::builder(arn)
         .session_name("permgap")
         .configure(conf)
