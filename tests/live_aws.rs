@@ -257,14 +257,21 @@ impl Stub {
     }
 
     fn start_with(records: &Path, flags: &[&str]) -> Stub {
+        let mut args = vec![records.as_os_str()];
+        args.extend(flags.iter().map(std::ffi::OsStr::new));
+        Stub::spawn("cloudtrail_lookup_stub.py", &args)
+    }
+
+    /// Starts `tests/stubs/SCRIPT ARGS...`; it prints its port first.
+    fn spawn(script: &str, args: &[&std::ffi::OsStr]) -> Stub {
         use std::io::BufRead;
         let python = std::env::var("PERMGAP_TEST_PYTHON").expect("PERMGAP_TEST_PYTHON");
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/cloudtrail_lookup_stub.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/stubs")
+            .join(script);
         let mut child = Command::new(python)
             .arg(script)
-            .arg(records)
-            .args(flags)
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("start the stub");
@@ -278,14 +285,18 @@ impl Stub {
         }
     }
 
-    /// (time, token, status) of every request it answered.
-    fn requests(&self) -> Vec<(f64, Option<String>, u16)> {
+    /// The stub's `GET /stats`, as JSON.
+    fn stats(&self) -> Value {
         let out = Command::new(std::env::var("PERMGAP_TEST_PYTHON").expect("python"))
             .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())", self.url)])
             .output()
             .expect("stats");
-        let v: Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
-        v["requests"]
+        serde_json::from_slice(&out.stdout).expect("stats JSON")
+    }
+
+    /// (time, token, status) of every request the LookupEvents stub answered.
+    fn requests(&self) -> Vec<(f64, Option<String>, u16)> {
+        self.stats()["requests"]
             .as_array()
             .into_iter()
             .flatten()
@@ -698,29 +709,15 @@ fn access_advisor_evidence_is_read_and_combined() {
     let data_file = dir.join("advisor.json");
     std::fs::write(&data_file, data.to_string()).expect("write");
     // The stub forwards the rest of IAM to moto.
-    let python = std::env::var("PERMGAP_TEST_PYTHON").expect("python");
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs/iam_access_advisor_stub.py");
-    let child = Command::new(python)
-        .arg(script)
-        .arg(&m.endpoint)
-        .arg(&data_file)
-        .args(["--throttle", "1"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the stub");
-    let mut stub = Stub {
-        child,
-        url: String::new(),
-    };
-    {
-        use std::io::BufRead;
-        let mut port = String::new();
-        std::io::BufReader::new(stub.child.stdout.take().expect("stdout"))
-            .read_line(&mut port)
-            .expect("port");
-        stub.url = format!("http://127.0.0.1:{}", port.trim());
-    }
+    let stub = Stub::spawn(
+        "iam_access_advisor_stub.py",
+        &[
+            std::ffi::OsStr::new(&m.endpoint),
+            data_file.as_os_str(),
+            "--throttle".as_ref(),
+            "1".as_ref(),
+        ],
+    );
     let snap = dir.join("snap.json");
     let ct = path(&m.dir.join("cloudtrail"));
     let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
@@ -757,15 +754,8 @@ fn access_advisor_evidence_is_read_and_combined() {
     // DynamoDB never accessed: the role's item reads are unused too.
     assert!(has(&by("app"), "unused_permissions", "dynamodb:GetItem"));
     // Four identities asked, one throttled call retried, every job polled until complete.
-    let stats = String::from_utf8_lossy(
-        &Command::new(std::env::var("PERMGAP_TEST_PYTHON").expect("python"))
-            .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())", stub.url)])
-            .output()
-            .expect("stats")
-            .stdout,
-    )
-    .to_string();
-    let s: Value = serde_json::from_str(&stats).expect("stats JSON");
+    let s = stub.stats();
+    let stats = s.to_string();
     assert_eq!(s["throttled"], 1);
     assert_eq!(s["generate"], 5, "4 identities + 1 retried: {stats}");
     assert_eq!(
