@@ -264,6 +264,16 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         }
     }
     let never_observable = unobservable::never_observable(cat);
+    // IAM's write and permissions-management actions: holding all of them
+    // makes a super identity.
+    let mut iam_write = cat.empty_set();
+    if let Some(svc) = cat.service("iam") {
+        iam_write.extend(
+            svc.range
+                .clone()
+                .filter(|&i| cat.perms[i].risk >= crate::catalog::RiskTier::Medium),
+        );
+    }
 
     let mut cache = PolicyCache::new(snap, cat);
     // Service control policies cap every identity of their account, except
@@ -371,7 +381,7 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
             findings: Vec::new(),
         };
         let observed = o.is_some_and(|o| o.observed);
-        ia.findings = detect(cat, snap, cfg, identity, &ia, observed);
+        ia.findings = detect(cat, snap, cfg, identity, &ia, observed, &iam_write);
         identities.push(ia);
     }
     cache.report(&mut coverage);
@@ -438,6 +448,7 @@ fn detect(
     identity: &Identity,
     ia: &IdentityAudit,
     observed: bool,
+    iam_write: &PermSet,
 ) -> Vec<Finding> {
     let start = cfg.window_start();
     let mut out = Vec::new();
@@ -451,14 +462,6 @@ fn detect(
 
     // super-identity
     let full = ia.granted.count_ones(..) == cat.len();
-    let mut iam_write = cat.empty_set();
-    if let Some(svc) = cat.service("iam") {
-        for i in svc.range.clone() {
-            if cat.perms[i].risk >= crate::catalog::RiskTier::Medium {
-                iam_write.insert(i);
-            }
-        }
-    }
     let mut unconditional = ia.granted.clone();
     unconditional.difference_with(&ia.conditional);
     if !ia.provider_managed
@@ -567,9 +570,9 @@ fn detect(
 
     // stale credentials
     for c in snap
-        .credentials
+        .credentials_of(&identity.id)
         .iter()
-        .filter(|c| c.identity == identity.id && c.active)
+        .filter(|c| c.active)
     {
         let stale = match c.last_used {
             Some(t) => t < start,

@@ -4,7 +4,6 @@
 //! through `--role-name` and capped by the SCPs that apply to it. An account
 //! that cannot be collected is named in coverage; the others go on.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,7 +12,9 @@ use aws_config::SdkConfig;
 use indicatif::ProgressBar;
 use jiff::Timestamp;
 
-use super::{Cli, Failure, add_cloudtrail, args, read_cloudtrail, threads, usage};
+use super::{
+    Cli, Failure, add_cloudtrail, args, read_cloudtrail, runtime, spinner, threads, usage,
+};
 use crate::catalog::aws;
 use crate::model::{Policy, PolicyKind, Skipped, Snapshot, SourceKind, Warning};
 use crate::providers::InputFile;
@@ -56,16 +57,8 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         regions: a.lookup_regions.clone(),
         days: a.days.min(90),
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let pb = if cli.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new_spinner().with_message("collecting from AWS")
-    };
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    let rt = runtime()?;
+    let pb = spinner(cli, "collecting from AWS");
 
     let (results, warnings, s3) = rt
         .block_on(async {

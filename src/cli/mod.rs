@@ -135,6 +135,24 @@ fn progress(cli: &Cli, len: usize, what: &str) -> ProgressBar {
     pb
 }
 
+/// A spinner on stderr, hidden with `--quiet` or off a terminal.
+fn spinner(cli: &Cli, what: &str) -> ProgressBar {
+    if cli.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner().with_message(what.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// The async runtime of the live commands.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?)
+}
+
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -379,10 +397,7 @@ fn doctor_aws(a: &args::DoctorAws) -> Result<Exit, Failure> {
         region: a.region.clone(),
         ..Default::default()
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let rt = runtime()?;
     let checks = rt.block_on(async {
         let conf = live::sdk_config(&opts).await;
         live::doctor(

@@ -101,6 +101,17 @@ impl Snapshot {
             .map(|i| &self.identities[i])
     }
 
+    /// The credentials of one identity (the list is sorted by identity).
+    pub fn credentials_of(&self, id: &str) -> &[Credential] {
+        let start = self
+            .credentials
+            .partition_point(|c| c.identity.as_str() < id);
+        let end = self
+            .credentials
+            .partition_point(|c| c.identity.as_str() <= id);
+        &self.credentials[start..end]
+    }
+
     pub fn policy(&self, id: &str) -> Option<&Policy> {
         self.policies
             .binary_search_by(|p| p.id.as_str().cmp(id))
