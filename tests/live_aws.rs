@@ -287,8 +287,13 @@ impl Stub {
 
     /// The stub's `GET /stats`, as JSON.
     fn stats(&self) -> Value {
+        self.get("/stats")
+    }
+
+    /// `GET PATH` of the stub, as JSON.
+    fn get(&self, path: &str) -> Value {
         let out = Command::new(std::env::var("PERMGAP_TEST_PYTHON").expect("python"))
-            .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}/stats').read().decode())", self.url)])
+            .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}{path}').read().decode())", self.url)])
             .output()
             .expect("stats");
         serde_json::from_slice(&out.stdout).expect("stats JSON")
@@ -592,59 +597,145 @@ impl Drop for OwnMoto {
     }
 }
 
+/// The organization test, every source on, with every call passing through
+/// tests/stubs/aws_proxy.py: what permgap calls is observed, not declared.
+/// The proxy refuses AssumeRole into `legacy`, as an account whose role was
+/// deleted would.
 #[test]
 fn an_organization_is_collected_account_by_account_with_its_scps() {
     let Some(shared) = moto() else { return };
     let own = OwnMoto::start();
     let python = std::env::var("PERMGAP_TEST_PYTHON").expect("python");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto/seed_org.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(&own.endpoint)
-        .output()
-        .expect("seed the organization");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let ids: Value = serde_json::from_slice(&out.stdout).expect("account IDs");
-    let m = Moto {
-        endpoint: own.endpoint.clone(),
-        dir: shared.dir.clone(),
+    let seed = |script: &str, args: &[&str]| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/moto")
+            .join(script);
+        let out = Command::new(&python)
+            .arg(script)
+            .arg(&own.endpoint)
+            .args(args)
+            .output()
+            .expect("seed");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
     };
-    let snap = m.dir.join("org.json");
+    let ids: Value = serde_json::from_slice(&seed("seed_org.py", &[])).expect("account IDs");
+    let id = |k: &str| ids[k].as_str().unwrap_or("").to_string();
+    // app's logs in S3 (the seed's user is `ann`, whom app does not have:
+    // named as unknown, which the assertions below allow for).
+    seed("seed_s3_trail.py", &[&id("app")]);
+    let dir = shared.dir.join("org");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let no_records = dir.join("no-records.json");
+    std::fs::write(&no_records, r#"{"Records": []}"#).expect("write");
+    let lookup = Stub::start_with(&no_records, &[]);
+    let advisor_data = dir.join("advisor.json");
+    std::fs::write(&advisor_data, "{}").expect("write");
+    let advisor = Stub::spawn(
+        "iam_access_advisor_stub.py",
+        &[own.endpoint.as_ref(), advisor_data.as_os_str()],
+    );
+    let proxy = Stub::spawn(
+        "aws_proxy.py",
+        &[
+            own.endpoint.as_ref(),
+            "--route".as_ref(),
+            format!("cloudtrail={}", lookup.url).as_ref(),
+            "--route".as_ref(),
+            format!("iam={}", advisor.url).as_ref(),
+            "--refuse-assume".as_ref(),
+            id("legacy").as_ref(),
+        ],
+    );
+    let m = Moto {
+        endpoint: proxy.url.clone(),
+        dir: dir.clone(),
+    };
+    let snap = dir.join("org.json");
     let o = permgap(
         &m,
         &[
             "collect",
             "aws",
             "--org",
-            "--no-credential-report",
+            "--lookup-events",
+            "--access-advisor",
+            "--cloudtrail-s3",
+            "s3://trail-bucket/logs",
             "--concurrency",
             "2",
             "--output",
             &path(&snap),
         ],
     );
-    ok(&o);
-    let v = json(&permgap(
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "legacy is unreachable: {err}");
+    assert!(snap.exists(), "the others are saved: {err}");
+    let doctor = permgap(
+        &m,
+        &[
+            "doctor",
+            "aws",
+            "--lookup-region",
+            "us-east-1",
+            "--cloudtrail-s3",
+            "s3://trail-bucket/logs",
+        ],
+    );
+    ok(&doctor);
+
+    // Observed: every call is one the README's policy grants, and each of
+    // them was made (so the list holds nothing permgap does not call).
+    let stats = proxy.get("/__proxy/stats");
+    let calls = stats["calls"].as_object().cloned().unwrap_or_default();
+    let mut seen: Vec<&str> = calls.keys().map(String::as_str).collect();
+    seen.sort_unstable();
+    let mut allowed = permgap::providers::aws::live::OPERATIONS.to_vec();
+    allowed.sort_unstable();
+    assert_eq!(seen, allowed, "calls observed: {stats}");
+    assert_eq!(
+        stats["refused"].as_array().map(Vec::len),
+        Some(1),
+        "{stats}"
+    );
+    // The OU tree and the SCPs are read once for the organization: app and
+    // web share the OU, data and the OU share the root. ListParents: app,
+    // web, data, the OU. ListPoliciesForTarget: app, web, data, the OU, the
+    // root. DescribePolicy: FullAWSAccess (moto attaches it everywhere, as
+    // AWS does) and DenyS3List.
+    assert_eq!(calls["organizations:ListParents"], 4, "{stats}");
+    assert_eq!(calls["organizations:ListPoliciesForTarget"], 5, "{stats}");
+    assert_eq!(calls["organizations:DescribePolicy"], 2, "{stats}");
+
+    let audit = permgap(
         &m,
         &["audit", &path(&snap), "--as-of", AS_OF, "--format", "json"],
-    ));
+    );
+    assert_eq!(
+        audit.status.code(),
+        Some(3),
+        "the snapshot says it is partial"
+    );
+    let v: Value = serde_json::from_slice(&audit.stdout).expect("JSON report");
     let systems: Vec<&str> = v["systems"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|s| s["id"].as_str())
         .collect();
-    let mut expected = vec![
-        "123456789012",
-        ids["app"].as_str().unwrap_or(""),
-        ids["data"].as_str().unwrap_or(""),
-    ];
+    let mut expected = vec!["123456789012".to_string(), id("app"), id("web"), id("data")];
     expected.sort();
-    assert_eq!(systems, expected);
+    assert_eq!(systems, expected, "every account but legacy");
+    let skipped = v["coverage"]["skipped"].to_string();
+    assert!(
+        skipped.contains(&format!("account {} (legacy)", id("legacy")))
+            && skipped.contains("check that the role OrganizationAccountAccessRole exists"),
+        "{skipped}"
+    );
     let by = |name: &str| {
         v["identities"]
             .as_array()
@@ -665,13 +756,16 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
         .expect("catalog");
     let n_lists = String::from_utf8_lossy(&list.stdout).lines().count() as u64;
     assert!(n_lists > 0);
-    assert_eq!(
-        by("app-admin")["granted"].as_u64(),
-        Some(catalog - n_lists),
-        "the OU's SCP denies s3:List*"
-    );
+    for capped in ["app-admin", "web-dev"] {
+        assert_eq!(
+            by(capped)["granted"].as_u64(),
+            Some(catalog - n_lists),
+            "the OU's SCP denies s3:List* to {capped}"
+        );
+    }
     // data sits under the root alone: its S3 listing stays granted (and, with
-    // no usage source, unobservable rather than unused).
+    // no event of it, and Access Advisor silent, unobservable rather than
+    // unused).
     let analyst = by("analyst");
     assert!(
         analyst["unobservable_permissions"]
@@ -679,7 +773,6 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
             .contains("\"s3:ListAllMyBuckets\""),
         "{analyst}"
     );
-    assert_eq!(analyst["unused"], 0);
     // The snapshot records the levels: root and OU and account for app.
     let s: Value = serde_json::from_slice(&std::fs::read(&snap).expect("read")).expect("snapshot");
     let app_sys = s["systems"]

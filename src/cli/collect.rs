@@ -35,10 +35,10 @@ struct Job {
     label: String,
     conf: SdkConfig,
     /// With `--org`: the organization's name for the account, and the
-    /// management credentials to read its SCPs with (none for the management
+    /// reader of its SCPs, shared by the accounts (none for the management
     /// account itself, which SCPs never restrict).
     name: Option<String>,
-    scp_conf: Option<SdkConfig>,
+    scps: Option<Arc<live::OrgReader>>,
 }
 
 pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
@@ -70,7 +70,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                     label: "the current account".into(),
                     conf: conf.clone(),
                     name: None,
-                    scp_conf: None,
+                    scps: None,
                 };
                 (vec![job], Vec::new())
             };
@@ -179,6 +179,7 @@ fn merge_accounts(
 async fn org_jobs(conf: &SdkConfig, role: &str) -> Result<(Vec<Job>, Vec<Warning>), LiveError> {
     let (caller, partition) = live::caller(conf).await?;
     let (management, accounts) = live::org_accounts(conf).await?;
+    let scps = Arc::new(live::OrgReader::new(conf));
     let mut jobs = Vec::new();
     let mut warnings = Vec::new();
     for acc in accounts {
@@ -198,7 +199,7 @@ async fn org_jobs(conf: &SdkConfig, role: &str) -> Result<(Vec<Job>, Vec<Warning
             label: format!("account {} ({})", acc.id, acc.name),
             conf: own,
             name: Some(acc.name),
-            scp_conf: (acc.id != management).then(|| conf.clone()),
+            scps: (acc.id != management).then(|| scps.clone()),
         });
     }
     Ok((jobs, warnings))
@@ -217,8 +218,8 @@ async fn collect_one(
     if let Some(sys) = snap.systems.iter_mut().find(|s| s.id == account) {
         sys.name = job.name.clone();
     }
-    if let Some(scp_conf) = &job.scp_conf {
-        let levels = match live::scp_levels(scp_conf, &account).await {
+    if let Some(scps) = &job.scps {
+        let levels = match scps.scp_levels(&account).await {
             Ok(l) => l,
             Err(e) => {
                 // The account's grants stand uncapped: said, and partial.
