@@ -497,6 +497,48 @@ fn cloudtrail_in_s3_reads_only_this_account_and_the_window() {
             ("s3://trail-bucket/org".to_string(), 1)
         ]
     );
+
+    // The same logs given down to the account's and the organization's
+    // folders, from a bucket in another region than the client's: each
+    // location's first call finds the region (one redirect), the others go
+    // there.
+    let proxy = Stub::spawn(
+        "aws_proxy.py",
+        &[
+            m.endpoint.as_ref(),
+            "--bucket-region".as_ref(),
+            "trail-bucket=eu-west-1".as_ref(),
+        ],
+    );
+    let far = Moto {
+        endpoint: proxy.url.clone(),
+        dir: m.dir.clone(),
+    };
+    let snap = m.dir.join("s3-deep.json");
+    ok(&permgap(
+        &far,
+        &[
+            "collect",
+            "aws",
+            "--no-credential-report",
+            "--cloudtrail-s3",
+            "s3://trail-bucket/logs/AWSLogs/123456789012",
+            "--cloudtrail-s3",
+            "s3://trail-bucket/org/AWSLogs/o-abc123def4/",
+            "--output",
+            &path(&snap),
+        ],
+    ));
+    let deep = json(&permgap(m, &["audit", &path(&snap), "--format", "json"]));
+    let ann_deep = deep["identities"]
+        .as_array()
+        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ann_deep["used_permissions"], ann["used_permissions"]);
+    let stats = proxy.get("/__proxy/stats");
+    assert_eq!(stats["calls"]["s3:redirected (us-east-1)"], 2, "{stats}");
+    assert_eq!(stats["calls"]["s3:GetObject"], 3, "{stats}");
 }
 
 #[test]

@@ -123,7 +123,8 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
             Ok(files) if files.is_empty() => snap.coverage.warnings.push(Warning {
                 input: url,
                 message: "no CloudTrail log file of the collected accounts in the last --days here: check the \
-                          prefix (the folder holding AWSLogs/)"
+                          location (the folder holding AWSLogs/, or AWSLogs/, an organization's or an \
+                          account's folder in it)"
                     .into(),
             }),
             Ok(files) => inputs.push(CloudTrailInput {

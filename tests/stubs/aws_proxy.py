@@ -20,6 +20,11 @@ Serves on 127.0.0.1 (a free port, printed on the first line of stdout).
   - --refuse-assume ACCOUNT answers sts:AssumeRole into that account with
     STS's AccessDenied error (HTTP 403, an ErrorResponse document: AWS STS
     API Reference, "AssumeRole" errors and "Common Errors").
+  - --bucket-region BUCKET=REGION puts a bucket in another region: an S3
+    request for it signed for any other region gets S3's answer, HTTP 301
+    with the bucket's region in x-amz-bucket-region and a PermanentRedirect
+    error document (Amazon S3 API Reference, "HeadBucket" and "Error
+    responses").
 GET /__proxy/stats returns {"calls": {"service:Operation": n}, "refused": [role ARN...]}.
 """
 import argparse
@@ -36,12 +41,14 @@ ap = argparse.ArgumentParser()
 ap.add_argument("upstream")
 ap.add_argument("--route", action="append", default=[])
 ap.add_argument("--refuse-assume", action="append", default=[])
+ap.add_argument("--bucket-region", action="append", default=[])
 args = ap.parse_args()
+BUCKET_REGIONS = dict(b.split("=", 1) for b in args.bucket_region)
 ROUTES = dict(r.split("=", 1) for r in args.route)
 LOCK = threading.Lock()
 CALLS = collections.Counter()
 REFUSED = []
-SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 DENIED = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/permgap is not authorized to perform: sts:AssumeRole on resource: {arn}</Message></Error>
@@ -74,7 +81,7 @@ class H(BaseHTTPRequestHandler):
             data = json.dumps({"calls": dict(CALLS), "refused": REFUSED}).encode()
             return self.answer(200, data, {"Content-Type": "application/json"})
         m = SCOPE.search(self.headers.get("Authorization", ""))
-        service = m.group(1) if m else "unsigned"
+        region, service = (m.group(1), m.group(2)) if m else ("", "unsigned")
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         target = self.headers.get("X-Amz-Target")
         form = urllib.parse.parse_qs(body.decode(errors="replace")) if not target and service != "s3" else {}
@@ -86,6 +93,15 @@ class H(BaseHTTPRequestHandler):
             op = f"{service}:{(form.get('Action') or query.get('Action') or ['?'])[0]}"
         with LOCK:
             CALLS[op] += 1
+        bucket = url.path.lstrip("/").split("/", 1)[0]
+        if service == "s3" and bucket in BUCKET_REGIONS and region != BUCKET_REGIONS[bucket]:
+            with LOCK:
+                CALLS[f"s3:redirected ({region})"] += 1
+            doc = ("<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be "
+                   "addressed using the specified endpoint.</Message><Bucket>%s</Bucket></Error>" % bucket)
+            return self.answer(301, doc.encode(), {"Content-Type": "application/xml",
+                                                   "x-amz-bucket-region": BUCKET_REGIONS[bucket]},
+                               head=method == "HEAD")
         if op == "sts:AssumeRole":
             arn = (form.get("RoleArn") or [""])[0]
             if any(f":{a}:" in arn for a in args.refuse_assume):

@@ -912,6 +912,9 @@ pub async fn doctor(
         && let Ok((bucket, prefix)) = super::s3::parse_url(url)
     {
         let s3 = aws_sdk_s3::Client::new(conf);
+        // In the bucket's region when HeadBucket tells it; else the listing
+        // below says what is wrong.
+        let s3 = super::s3::regional_client(&s3, &bucket).await.unwrap_or(s3);
         let r = s3
             .list_objects_v2()
             .bucket(&bucket)

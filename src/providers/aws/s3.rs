@@ -2,10 +2,14 @@
 //! `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz` (or, for an
 //! organization trail, `AWSLogs/<org-id>/<account>/CloudTrail/...`).
 //!
-//! Only the keys of the accounts asked for and of the days in the window are
-//! listed (one `ListObjectsV2` per account, region and day); objects are
-//! fetched one at a time per reader thread when the CloudTrail reader reads
-//! them, never downloaded whole to disk or held all at once.
+//! The location may be given at any depth of that layout: the folder holding
+//! `AWSLogs/`, `AWSLogs/` itself, an organization's folder, or one account's.
+//! The bucket's region is asked first (`HeadBucket`), since the SDK does not
+//! follow S3's redirect to another region. Only the keys of the accounts
+//! asked for and of the days in the window are listed (one `ListObjectsV2`
+//! per account, region and day, [`LISTINGS`] at a time); objects are fetched
+//! one at a time per reader thread when the CloudTrail reader reads them,
+//! never downloaded whole to disk or held all at once.
 
 use std::sync::Arc;
 
@@ -53,25 +57,35 @@ pub fn days(start: Timestamp, end: Timestamp) -> Vec<String> {
     out
 }
 
+/// How many listings run at once.
+pub const LISTINGS: usize = 16;
+
+/// What the objects of one bucket share.
 #[derive(Debug)]
-struct S3Object {
+struct Bucket {
     client: aws_sdk_s3::Client,
     handle: Handle,
-    bucket: String,
+    name: String,
+}
+
+#[derive(Debug)]
+struct S3Object {
+    bucket: Arc<Bucket>,
     key: String,
 }
 
 impl RemoteFile for S3Object {
     fn name(&self) -> String {
-        format!("s3://{}/{}", self.bucket, self.key)
+        format!("s3://{}/{}", self.bucket.name, self.key)
     }
 
     fn fetch(&self) -> std::io::Result<Vec<u8>> {
-        self.handle.block_on(async {
-            let out = self
+        let b = &self.bucket;
+        b.handle.block_on(async {
+            let out = b
                 .client
                 .get_object()
-                .bucket(&self.bucket)
+                .bucket(&b.name)
                 .key(&self.key)
                 .send()
                 .await
@@ -124,6 +138,124 @@ async fn list(
     Ok((keys, dirs))
 }
 
+/// Where a location given by the user starts in the trail's layout.
+#[derive(Debug, PartialEq, Eq)]
+enum Start {
+    /// The `AWSLogs/` folder (ends with `/`, or empty for the bucket's root).
+    AwsLogs(String),
+    /// An organization's folder, `AWSLogs/o-.../`.
+    Org(String),
+    /// One account's folder, `.../<account>/`.
+    Account(String),
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Reads the layout from the prefix's last folders: `logs` (the folder
+/// holding `AWSLogs/`), `logs/AWSLogs`, `logs/AWSLogs/o-abc`,
+/// `logs/AWSLogs/123456789012` (or below an org), and the account's
+/// `CloudTrail` folder.
+fn start_of(prefix: &str) -> Start {
+    let p = prefix.trim_matches('/');
+    let parts: Vec<&str> = if p.is_empty() {
+        Vec::new()
+    } else {
+        p.split('/').collect()
+    };
+    let n = parts.len();
+    let at = |i: usize| if i < n { parts[i] } else { "" };
+    let joined = |k: usize| format!("{}/", parts[..k].join("/"));
+    let under_logs = |i: usize| i >= 1 && (at(i - 1) == "AWSLogs" || at(i - 1).starts_with("o-"));
+    match at(n.wrapping_sub(1)) {
+        _ if n == 0 => Start::AwsLogs("AWSLogs/".into()),
+        "AWSLogs" => Start::AwsLogs(joined(n)),
+        l if l.starts_with("o-") && n >= 2 && at(n - 2) == "AWSLogs" => Start::Org(joined(n)),
+        l if is_account_id(l) && under_logs(n - 1) => Start::Account(joined(n)),
+        "CloudTrail" if n >= 2 && is_account_id(at(n - 2)) && under_logs(n - 2) => {
+            Start::Account(joined(n - 1))
+        }
+        _ => Start::AwsLogs(format!("{p}/AWSLogs/")),
+    }
+}
+
+/// The last folder's name of a prefix ending with `/`.
+fn folder(prefix: &str) -> &str {
+    prefix
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+}
+
+/// A client in the bucket's own region: `HeadBucket` answers it (in
+/// `x-amz-bucket-region`, also on the redirect error a bucket of another
+/// region gives).
+pub(crate) async fn regional_client(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<aws_sdk_s3::Client, S3Error> {
+    let region = match client.head_bucket().bucket(bucket).send().await {
+        Ok(out) => out.bucket_region().map(str::to_string),
+        Err(e) => {
+            let header = e
+                .raw_response()
+                .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                .map(str::to_string);
+            if header.is_none() {
+                return Err(S3Error::Call {
+                    bucket: bucket.to_string(),
+                    prefix: String::new(),
+                    message: format!("HeadBucket: {}", super::live::error_message(&e)),
+                });
+            }
+            header
+        }
+    };
+    let own = client.config().region().map(ToString::to_string);
+    Ok(match region {
+        Some(r) if own.as_deref() != Some(r.as_str()) => {
+            let conf = client
+                .config()
+                .to_builder()
+                .region(aws_config::Region::new(r))
+                .build();
+            aws_sdk_s3::Client::from_conf(conf)
+        }
+        _ => client.clone(),
+    })
+}
+
+/// Lists every prefix, [`LISTINGS`] at a time; the answers in the prefixes'
+/// order.
+async fn list_all(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefixes: Vec<String>,
+) -> Result<Vec<(Vec<String>, Vec<String>)>, S3Error> {
+    let sem = Arc::new(tokio::sync::Semaphore::new(LISTINGS));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, prefix) in prefixes.into_iter().enumerate() {
+        let (client, bucket, sem) = (client.clone(), bucket.to_string(), sem.clone());
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            (i, list(&client, &bucket, &prefix).await)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let (i, r) = joined.map_err(|e| S3Error::Call {
+            bucket: bucket.to_string(),
+            prefix: String::new(),
+            message: format!("a listing task failed: {e}"),
+        })?;
+        out.push((i, r?));
+    }
+    out.sort_by_key(|x| x.0);
+    Ok(out.into_iter().map(|x| x.1).collect())
+}
+
 /// The log files of `accounts` between `start` and `end` under an S3 URL,
 /// as files the CloudTrail reader fetches when it reads them.
 pub async fn list_log_files(
@@ -134,56 +266,48 @@ pub async fn list_log_files(
     end: Timestamp,
 ) -> Result<Vec<InputFile>, S3Error> {
     let (bucket, prefix) = parse_url(url)?;
-    let base = if prefix.is_empty() || prefix.ends_with("AWSLogs") {
-        format!(
-            "{}{}",
-            prefix,
-            if prefix.is_empty() { "AWSLogs/" } else { "/" }
-        )
-    } else {
-        format!("{prefix}/AWSLogs/")
-    };
+    let client = regional_client(client, &bucket).await?;
     // Account folders, directly or below organization IDs.
-    let (_, top) = list(client, &bucket, &base).await?;
-    let mut account_dirs = Vec::new();
-    for d in top {
-        let name = d
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        if name.starts_with("o-") {
-            let (_, inner) = list(client, &bucket, &d).await?;
-            account_dirs.extend(inner);
-        } else {
-            account_dirs.push(d);
+    let account_dirs = match start_of(&prefix) {
+        Start::Account(dir) => vec![dir],
+        Start::Org(dir) => list(&client, &bucket, &dir).await?.1,
+        Start::AwsLogs(base) => {
+            let (_, top) = list(&client, &bucket, &base).await?;
+            let (orgs, mut direct): (Vec<String>, Vec<String>) =
+                top.into_iter().partition(|d| folder(d).starts_with("o-"));
+            for (_, inner) in list_all(&client, &bucket, orgs).await? {
+                direct.extend(inner);
+            }
+            direct
+        }
+    };
+    let account_dirs: Vec<String> = account_dirs
+        .into_iter()
+        .filter(|d| accounts.iter().any(|a| a == folder(d)))
+        .map(|d| format!("{d}CloudTrail/"))
+        .collect();
+    let mut day_prefixes = Vec::new();
+    let days = days(start, end);
+    for (_, regions) in list_all(&client, &bucket, account_dirs).await? {
+        for region in regions {
+            day_prefixes.extend(days.iter().map(|day| format!("{region}{day}/")));
         }
     }
-    let handle = Handle::current();
-    let days = days(start, end);
+    let shared = Arc::new(Bucket {
+        client: client.clone(),
+        handle: Handle::current(),
+        name: bucket.clone(),
+    });
     let mut files = Vec::new();
-    for dir in account_dirs {
-        let account = dir.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-        if !accounts.iter().any(|a| a == account) {
-            continue;
-        }
-        let (_, regions) = list(client, &bucket, &format!("{dir}CloudTrail/")).await?;
-        for region in regions {
-            for day in &days {
-                let (keys, _) = list(client, &bucket, &format!("{region}{day}/")).await?;
-                for key in keys
-                    .into_iter()
-                    .filter(|k| k.ends_with(".json.gz") || k.ends_with(".json"))
-                {
-                    files.push(InputFile::Remote(Arc::new(S3Object {
-                        client: client.clone(),
-                        handle: handle.clone(),
-                        bucket: bucket.clone(),
-                        key,
-                    })));
-                }
-            }
+    for (keys, _) in list_all(&client, &bucket, day_prefixes).await? {
+        for key in keys
+            .into_iter()
+            .filter(|k| k.ends_with(".json.gz") || k.ends_with(".json"))
+        {
+            files.push(InputFile::Remote(Arc::new(S3Object {
+                bucket: shared.clone(),
+                key,
+            })));
         }
     }
     files.sort_by_key(InputFile::display);
@@ -203,6 +327,43 @@ mod tests {
         assert_eq!(parse_url("s3://b").ok(), Some(("b".into(), String::new())));
         assert!(parse_url("https://b/p").is_err());
         assert!(parse_url("s3:///p").is_err());
+    }
+
+    #[test]
+    fn a_location_may_be_given_at_any_depth_of_the_layout() {
+        use Start::*;
+        let cases = [
+            ("", AwsLogs("AWSLogs/".into())),
+            ("logs", AwsLogs("logs/AWSLogs/".into())),
+            ("a/b/logs", AwsLogs("a/b/logs/AWSLogs/".into())),
+            ("AWSLogs", AwsLogs("AWSLogs/".into())),
+            ("logs/AWSLogs", AwsLogs("logs/AWSLogs/".into())),
+            (
+                "logs/AWSLogs/o-abc123def4",
+                Org("logs/AWSLogs/o-abc123def4/".into()),
+            ),
+            (
+                "AWSLogs/123456789012",
+                Account("AWSLogs/123456789012/".into()),
+            ),
+            (
+                "logs/AWSLogs/o-abc123def4/123456789012",
+                Account("logs/AWSLogs/o-abc123def4/123456789012/".into()),
+            ),
+            (
+                "logs/AWSLogs/123456789012/CloudTrail",
+                Account("logs/AWSLogs/123456789012/".into()),
+            ),
+            // Not the layout's folders: the folder holding AWSLogs/.
+            ("o-archive", AwsLogs("o-archive/AWSLogs/".into())),
+            (
+                "backup/123456789012",
+                AwsLogs("backup/123456789012/AWSLogs/".into()),
+            ),
+        ];
+        for (prefix, want) in cases {
+            assert_eq!(start_of(prefix), want, "{prefix:?}");
+        }
     }
 
     #[test]
