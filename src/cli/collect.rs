@@ -5,16 +5,13 @@
 //! that cannot be collected is named in coverage; the others go on.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, anyhow};
 use aws_config::SdkConfig;
-use indicatif::ProgressBar;
 use jiff::Timestamp;
 
-use super::{
-    Cli, Failure, add_cloudtrail, args, read_cloudtrail, runtime, spinner, threads, usage,
-};
+use super::progress::{AccountBars, Bars};
+use super::{Cli, Failure, add_cloudtrail, args, read_cloudtrail, runtime, threads, usage};
 use crate::catalog::aws;
 use crate::model::{Policy, PolicyKind, Skipped, Snapshot, SourceKind, Warning};
 use crate::providers::InputFile;
@@ -58,13 +55,16 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         days: a.days.min(90),
     });
     let rt = runtime()?;
-    let pb = spinner(cli, "collecting from AWS");
+    let bars = Bars::new(cli);
 
     let (results, warnings, s3) = rt
         .block_on(async {
             let conf = live::sdk_config(&opts).await;
             let (jobs, warnings) = if a.org {
-                org_jobs(&conf, &a.role_name).await?
+                let line = bars.line("listing the organization's accounts");
+                let jobs = org_jobs(&conf, &a.role_name).await;
+                line.finish_and_clear();
+                jobs?
             } else {
                 let job = Job {
                     label: "the current account".into(),
@@ -74,24 +74,24 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                 };
                 (vec![job], Vec::new())
             };
-            let total = jobs.len();
-            let done = Arc::new(AtomicUsize::new(0));
+            let accounts_bar = bars.accounts(jobs.len());
             let sem = Arc::new(tokio::sync::Semaphore::new(usize::from(a.concurrency)));
             let mut set = tokio::task::JoinSet::new();
             for job in jobs {
-                let (opts, lookup, pb, sem, done) = (
+                let (opts, lookup, bars, accounts_bar, sem) = (
                     opts.clone(),
                     lookup.clone(),
-                    pb.clone(),
+                    bars.clone(),
+                    accounts_bar.clone(),
                     sem.clone(),
-                    done.clone(),
                 );
                 set.spawn(async move {
                     let _permit = sem.acquire_owned().await;
                     let label = job.label.clone();
-                    let r = collect_one(job, &opts, lookup.as_ref(), advisor, &pb).await;
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    pb.set_message(format!("collected {n} of {total} account(s)"));
+                    let lines = bars.account(&label);
+                    let r = collect_one(job, &opts, lookup.as_ref(), advisor, &lines).await;
+                    lines.finish();
+                    accounts_bar.inc(1);
                     (label, r)
                 });
             }
@@ -99,16 +99,16 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
             while let Some(r) = set.join_next().await {
                 results.push(r.unwrap_or_else(|e| task_failed("an account", &e)));
             }
+            accounts_bar.finish_and_clear();
             results.sort_by(|x, y| x.0.cmp(&y.0));
             let accounts: Vec<String> = results
                 .iter()
                 .filter_map(|(_, r)| r.as_ref().ok().map(|(_, id)| id.clone()))
                 .collect();
-            let s3 = s3_inputs(&conf, &accounts, a).await;
+            let s3 = s3_inputs(&conf, &accounts, a, &bars).await;
             Ok::<_, LiveError>((results, warnings, s3))
         })
         .context("AWS collection failed")?;
-    pb.finish_and_clear();
 
     let org_role = a.org.then_some(a.role_name.as_str());
     let mut snap = merge_accounts(results, warnings, org_role)?;
@@ -212,14 +212,15 @@ async fn collect_one(
     opts: &LiveOptions,
     lookup: Option<&Lookup>,
     advisor: bool,
-    pb: &ProgressBar,
+    lines: &AccountBars,
 ) -> Result<(Snapshot, String), LiveError> {
     let mut snap = Snapshot::new();
-    let account = live::collect_account(&job.conf, opts, &mut snap).await?;
+    let account = live::collect_account(&job.conf, opts, &mut snap, &|s| lines.step(s)).await?;
     if let Some(sys) = snap.systems.iter_mut().find(|s| s.id == account) {
         sys.name = job.name.clone();
     }
     if let Some(scps) = &job.scps {
+        lines.step("service control policies");
         let levels = match scps.scp_levels(&account).await {
             Ok(l) => l,
             Err(e) => {
@@ -251,18 +252,20 @@ async fn collect_one(
         }
     }
     if let Some(l) = lookup {
-        let results = lookup_regions(&job.conf, &account, l, pb).await;
+        lines.step("CloudTrail LookupEvents");
+        let results = lookup_regions(&job.conf, &account, l, lines).await;
         tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, results));
     }
     if advisor {
-        pb.set_message(format!("IAM Access Advisor ({account})"));
+        lines.step("IAM Access Advisor");
         let arns: Vec<String> = snap
             .identities
             .iter()
             .filter(|i| i.kind.acts())
             .map(|i| i.id.clone())
             .collect();
-        let data = live::access_advisor(&job.conf, &arns).await;
+        let bar = lines.source("Access Advisor", Some(arns.len() as u64), "identities");
+        let data = live::access_advisor(&job.conf, &arns, &|| bar.inc(1)).await;
         let mut cov = crate::model::SourceCoverage::new(
             SourceKind::AwsAccessAdvisor,
             format!("iam:GetServiceLastAccessedDetails (account {account})"),
@@ -313,7 +316,7 @@ async fn lookup_regions(
     conf: &SdkConfig,
     account: &str,
     l: &Lookup,
-    pb: &ProgressBar,
+    lines: &AccountBars,
 ) -> Vec<LookupResult> {
     // Global services (IAM, STS, Organizations...) log their events in
     // us-east-1: it is always read besides the configured region.
@@ -331,20 +334,13 @@ async fn lookup_regions(
     let start = end
         .checked_sub(jiff::Span::new().hours(i64::from(l.days) * 24))
         .unwrap_or(end);
-    let seen = Arc::new(AtomicUsize::new(0));
     let mut set = tokio::task::JoinSet::new();
     for region in regions {
-        let (conf, account, pb, seen) =
-            (conf.clone(), account.to_string(), pb.clone(), seen.clone());
+        let (conf, account) = (conf.clone(), account.to_string());
+        let pb = lines.source(&format!("LookupEvents {region}"), None, "");
+        pb.set_message("first page");
         set.spawn(async move {
-            let last = AtomicUsize::new(0);
-            let on_page = |n: usize| {
-                let before = last.swap(n, Ordering::Relaxed);
-                let total = seen.fetch_add(n - before, Ordering::Relaxed) + n - before;
-                pb.set_message(format!(
-                    "CloudTrail LookupEvents ({account}): {total} events"
-                ));
-            };
+            let on_page = |n: usize| pb.set_message(format!("{n} events"));
             let r = live::lookup_events(&conf, &account, &region, start, end, &on_page).await;
             (region, r)
         });
@@ -410,6 +406,7 @@ async fn s3_inputs(
     conf: &SdkConfig,
     accounts: &[String],
     a: &args::LiveAws,
+    bars: &Bars,
 ) -> Vec<(
     String,
     Result<Vec<InputFile>, crate::providers::aws::s3::S3Error>,
@@ -424,8 +421,10 @@ async fn s3_inputs(
         .unwrap_or(end);
     let mut out = Vec::new();
     for url in &a.cloudtrail_s3 {
+        let line = bars.line(&format!("listing {url}"));
         let listed =
             crate::providers::aws::s3::list_log_files(&client, url, accounts, start, end).await;
+        line.finish_and_clear();
         out.push((url.clone(), listed));
     }
     out

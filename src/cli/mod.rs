@@ -3,6 +3,7 @@
 
 mod args;
 mod collect;
+mod progress;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -132,16 +133,6 @@ fn progress(cli: &Cli, len: usize, what: &str) -> ProgressBar {
         pb.set_style(style.progress_chars("=> "));
     }
     pb.set_message(what.to_string());
-    pb
-}
-
-/// A spinner on stderr, hidden with `--quiet` or off a terminal.
-fn spinner(cli: &Cli, what: &str) -> ProgressBar {
-    if cli.quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new_spinner().with_message(what.to_string());
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
 }
 

@@ -377,13 +377,17 @@ pub async fn caller(conf: &SdkConfig) -> Result<(String, String), LiveError> {
 /// Collects one account's entitlements (and credential report) into `snap`.
 /// A failed credential report is recorded as skipped; failing to read the
 /// entitlements is an error: there is nothing to audit without them.
+/// `step` is told what it is doing.
 pub async fn collect_account(
     conf: &SdkConfig,
     opts: &LiveOptions,
     snap: &mut Snapshot,
+    step: &(dyn Fn(&str) + Sync),
 ) -> Result<String, LiveError> {
+    step("signing in");
     let account = caller_account(conf).await?;
     let iam = aws_sdk_iam::Client::new(conf);
+    step("authorization details");
     let gaad = authorization_details(&iam, &account).await?;
     let source = format!("iam:GetAccountAuthorizationDetails (account {account})");
     import_gaad(snap, &source, &gaad).map_err(|e| LiveError::Call {
@@ -392,6 +396,7 @@ pub async fn collect_account(
         message: e.to_string(),
     })?;
     if !opts.no_credential_report {
+        step("credential report");
         match credential_report(&iam, &account).await {
             Ok(csv) => {
                 let file = InputFile::Owned {
@@ -494,8 +499,13 @@ async fn advisor_one(
 }
 
 /// IAM Access Advisor for each identity (user or role ARN) of an account,
-/// a few jobs at a time, throttled calls retried.
-pub async fn access_advisor(conf: &SdkConfig, identities: &[String]) -> AdvisorData {
+/// a few jobs at a time, throttled calls retried; `on_done` is called as each
+/// identity's report is read (or failed).
+pub async fn access_advisor(
+    conf: &SdkConfig,
+    identities: &[String],
+    on_done: &(dyn Fn() + Sync),
+) -> AdvisorData {
     use crate::model::{EvidenceSource, ServiceAccess, UsageRecord};
     let iam_conf = aws_sdk_iam::config::Builder::from(conf)
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8))
@@ -513,6 +523,7 @@ pub async fn access_advisor(conf: &SdkConfig, identities: &[String]) -> AdvisorD
     }
     let mut data = AdvisorData::default();
     while let Some(joined) = set.join_next().await {
+        on_done();
         let Ok((arn, r)) = joined else { continue };
         match r {
             Err(e) => data.failed.push((arn, e)),
