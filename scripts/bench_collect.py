@@ -1,35 +1,33 @@
 #!/usr/bin/env python3
 """Benchmark live collection against moto: API calls and wall time.
 
-    python3 scripts/bench_collect.py [--identities 1000] [--accounts 20] [--per-account 50]
+    python3 scripts/bench_collect.py [--identities 1000] [--accounts 20] [--per-account 50] [--events 2000]
 
 Uses the project's pinned moto (.venv, installed by scripts/test.sh), starts
-it on a free loopback port behind a small counting proxy, seeds
+it on a free loopback port behind the recording proxy of the tests
+(tests/stubs/aws_proxy.py, which counts calls by IAM action), with the
+LookupEvents and Access Advisor stubs of the tests routed in, and seeds
   1. one account with --identities users and roles (groups, inline and
-     managed policies), and runs `permgap collect aws` on it;
+     managed policies), and runs `permgap collect aws` on it: alone, with
+     --access-advisor, and with --lookup-events over --events events;
   2. an organization of --accounts accounts with --per-account identities
      each, and runs `permgap collect aws --org`.
 For each it prints the wall time, the number of API calls by operation, and
 the snapshot's size. Nothing is asserted: the figures go in the README.
 """
 import argparse
-import collections
+import datetime as dt
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_PY = os.path.join(ROOT, ".venv", "bin", "python")
-CALLS = collections.Counter()
-LOCK = threading.Lock()
+STUBS = os.path.join(ROOT, "tests", "stubs")
 
 
 def free_port():
@@ -40,48 +38,14 @@ def free_port():
     return p
 
 
-def proxy(upstream):
-    class H(BaseHTTPRequestHandler):
-        def log_message(self, *a):
-            pass
+def start(script, *args):
+    """Starts a stub of tests/stubs; it prints its port first."""
+    p = subprocess.Popen([VENV_PY, os.path.join(STUBS, script), *args], stdout=subprocess.PIPE, text=True)
+    return p, f"http://127.0.0.1:{p.stdout.readline().strip()}"
 
-        def forward(self, method):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
-            target = self.headers.get("X-Amz-Target")
-            if target:
-                op = target.rsplit(".", 1)[-1]
-            else:
-                op = urllib.parse.parse_qs(body.decode(errors="replace")).get("Action", [None])[0]
-                if op is None:
-                    op = f"{method} {self.headers.get('Host', '')} (S3)"
-            with LOCK:
-                CALLS[op] += 1
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("content-length",)}
-            req = urllib.request.Request(upstream + self.path, data=body if method != "GET" else None,
-                                         headers=headers, method=method)
-            try:
-                with urllib.request.urlopen(req) as r:
-                    status, data, hdrs = r.status, r.read(), r.headers
-            except urllib.error.HTTPError as e:
-                status, data, hdrs = e.code, e.read(), e.headers
-            self.send_response(status)
-            for k, v in hdrs.items():
-                if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
-        def do_POST(self):
-            self.forward("POST")
-
-        def do_GET(self):
-            self.forward("GET")
-
-    port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), H)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{port}"
+def get(url):
+    return json.loads(urllib.request.urlopen(url).read())
 
 
 SEED = r'''
@@ -121,19 +85,38 @@ else:
 '''
 
 
-def run(exe, endpoint, args, out):
+def run(exe, endpoint, proxy, args, out):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
                AWS_EC2_METADATA_DISABLED="true")
-    CALLS.clear()
+    before = get(proxy + "/__proxy/stats")["calls"]
     t0 = time.perf_counter()
     p = subprocess.run([exe, "--quiet", "collect", "aws", *args, "--output", out], env=env,
                        capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if p.returncode not in (0, 3):
         sys.exit(p.stderr)
-    return wall, dict(CALLS), os.path.getsize(out)
+    after = get(proxy + "/__proxy/stats")["calls"]
+    calls = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+    return wall, calls, os.path.getsize(out)
+
+
+def records(n, account):
+    """n management events of user a-u0, one a minute back from now."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    names = [("ec2.amazonaws.com", "DescribeInstances"), ("s3.amazonaws.com", "ListBuckets"),
+             ("iam.amazonaws.com", "GetUser"), ("sqs.amazonaws.com", "ListQueues")]
+    out = []
+    for i in range(n):
+        src, name = names[i % len(names)]
+        t = now - dt.timedelta(minutes=i + 1)
+        out.append({"eventVersion": "1.09", "eventTime": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "eventSource": src,
+                    "eventName": name, "awsRegion": "us-east-1", "recipientAccountId": account,
+                    "eventType": "AwsApiCall", "managementEvent": True, "eventID": f"e{i}",
+                    "userIdentity": {"type": "IAMUser", "arn": f"arn:aws:iam::{account}:user/a-u0",
+                                     "accountId": account, "userName": "a-u0"}})
+    return {"Records": out}
 
 
 def main():
@@ -141,15 +124,22 @@ def main():
     ap.add_argument("--identities", type=int, default=1000)
     ap.add_argument("--accounts", type=int, default=20)
     ap.add_argument("--per-account", type=int, default=50)
+    ap.add_argument("--events", type=int, default=2000)
     a = ap.parse_args()
     if not os.path.exists(VENV_PY):
         sys.exit("run `bash scripts/test.sh` once: it installs the pinned moto into .venv")
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     exe = os.path.join(ROOT, "target", "release", "permgap")
+    data = os.path.join(ROOT, "bench-data", "collect")
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "events.json"), "w") as f:
+        json.dump(records(a.events, "123456789012"), f)
+    with open(os.path.join(data, "advisor.json"), "w") as f:
+        json.dump({}, f)
     port = free_port()
-    moto = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs = [subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                              env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         upstream = f"http://127.0.0.1:{port}"
         for _ in range(150):
@@ -158,20 +148,28 @@ def main():
                 break
             except Exception:
                 time.sleep(0.2)
-        front = proxy(upstream)
-        out = os.path.join(ROOT, "bench-data", "collect.json")
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        print(f"{os.cpu_count()} cores; moto behind a counting proxy on loopback")
-        for mode, n, per, args in [("account", a.identities, 0, []), ("org", a.accounts, a.per_account, ["--org"])]:
+        lookup, lookup_url = start("cloudtrail_lookup_stub.py", os.path.join(data, "events.json"))
+        advisor, advisor_url = start("iam_access_advisor_stub.py", upstream, os.path.join(data, "advisor.json"))
+        proxy, front = start("aws_proxy.py", upstream, "--route", f"cloudtrail={lookup_url}",
+                             "--route", f"iam={advisor_url}")
+        procs += [lookup, advisor, proxy]
+        out = os.path.join(data, "collect.json")
+        print(f"{os.cpu_count()} cores; moto and the stubs behind the recording proxy on loopback")
+        runs = [("account", a.identities, 0, [[], ["--access-advisor"], ["--lookup-events"]]),
+                ("org", a.accounts, a.per_account, [["--org"]])]
+        for mode, n, per, variants in runs:
             t0 = time.perf_counter()
             subprocess.run([VENV_PY, "-c", SEED, upstream, mode, str(n), str(per)], check=True)
             seeded = time.perf_counter() - t0
-            wall, calls, size = run(exe, front, args, out)
             what = f"1 account, {n} identities" if mode == "account" else f"{n} accounts x {per} identities"
-            print(f"{what}: collect {wall:.2f} s, {sum(calls.values())} API calls {dict(sorted(calls.items()))}, "
-                  f"snapshot {size / 1e6:.1f} MB (seeding took {seeded:.0f} s)")
+            for args in variants:
+                wall, calls, size = run(exe, front, front, args, out)
+                print(f"{what} {' '.join(args)}: collect {wall:.2f} s, {sum(calls.values())} API calls "
+                      f"{dict(sorted(calls.items()))}, snapshot {size / 1e6:.1f} MB (seeding took {seeded:.0f} s)",
+                      flush=True)
     finally:
-        moto.kill()
+        for p in procs:
+            p.kill()
 
 
 if __name__ == "__main__":

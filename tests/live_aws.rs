@@ -410,6 +410,11 @@ fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(lookup["records_read"], 120);
+    assert_eq!(
+        lookup["regions"],
+        serde_json::json!(["us-east-1"]),
+        "coverage names the regions read"
+    );
 
     // Two throttled answers retried, then three pages, each call at least
     // ~half a second after the previous successful one.

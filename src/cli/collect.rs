@@ -375,9 +375,11 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, results: Vec<LookupResult>) 
         ),
     });
     let mut files = Vec::new();
+    let mut read = Vec::new();
     for (region, result) in results {
         match result {
             Ok((file, malformed)) => {
+                read.push(region);
                 if malformed > 0 {
                     snap.coverage.warnings.push(Warning {
                         input: file.display(),
@@ -398,6 +400,11 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, results: Vec<LookupResult>) 
         kind: SourceKind::AwsCloudtrailLookup,
     };
     cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], threads(), &|| {});
+    for src in &mut snap.coverage.sources {
+        if src.kind == SourceKind::AwsCloudtrailLookup {
+            src.regions = read.clone();
+        }
+    }
 }
 
 /// Lists the CloudTrail files of every `--cloudtrail-s3` location for the
