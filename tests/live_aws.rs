@@ -360,6 +360,8 @@ fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
             "aws",
             "--no-credential-report",
             "--lookup-events",
+            "--lookup-region",
+            "us-east-1",
             "--output",
             &path(&live),
         ])
@@ -435,6 +437,84 @@ fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
             w[1] - w[0]
         );
     }
+}
+
+/// By default every region enabled in all accounts is read, each answering
+/// its own events; a region refused (as an SCP closing it would) is said,
+/// not counted as a failure, while the others answer.
+#[test]
+fn lookup_events_reads_every_default_region_and_names_a_denied_one() {
+    let Some(m) = moto() else { return };
+    let account = "123456789012";
+    let event = |i: usize, region: &str, source: &str, name: &str| {
+        serde_json::json!({
+            "eventVersion": "1.09", "eventTime": format!("2026-10-21T10:00:{i:02}Z"),
+            "eventSource": source, "eventName": name, "awsRegion": region,
+            "recipientAccountId": account, "eventType": "AwsApiCall", "managementEvent": true,
+            "eventID": format!("r-{i}"),
+            "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::{account}:user/ann"),
+                             "accountId": account, "userName": "ann"}
+        })
+    };
+    let records = vec![
+        event(1, "us-east-1", "iam.amazonaws.com", "GetUser"),
+        event(2, "eu-west-1", "ec2.amazonaws.com", "DescribeInstances"),
+        event(3, "ap-south-1", "sqs.amazonaws.com", "ListQueues"),
+    ];
+    let dir = m.dir.join("regions");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("events.json");
+    std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).expect("write");
+    let stub = Stub::start_with(&file, &["--deny-region", "ap-south-1"]);
+    let snap = dir.join("snap.json");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
+        .args([
+            "collect",
+            "aws",
+            "--no-credential-report",
+            "--lookup-events",
+            "--output",
+            &path(&snap),
+        ])
+        .output()
+        .expect("run");
+    ok(&o);
+    let mut asked: Vec<String> = stub.stats()["requests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r[3].as_str().map(str::to_string))
+        .collect();
+    asked.sort();
+    asked.dedup();
+    let defaults: Vec<String> = permgap::providers::aws::live::default_regions("us-east-1")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(asked, defaults);
+    assert_eq!(asked.len(), 17);
+    let v = audit_json(m, &snap);
+    let ann = v["identities"]
+        .as_array()
+        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        ann["used_permissions"],
+        serde_json::json!(["ec2:DescribeInstances", "iam:GetUser"]),
+        "each region's events, none from the refused one"
+    );
+    let lookup = v["coverage"]["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|x| x["kind"] == "aws-cloudtrail-lookup"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(lookup["regions"].as_array().map(Vec::len), Some(16));
+    assert!(!lookup["regions"].to_string().contains("ap-south-1"));
+    let warnings = v["coverage"]["warnings"].to_string();
+    assert!(warnings.contains("denied in ap-south-1"), "{warnings}");
+    assert_eq!(v["coverage"]["skipped"], serde_json::json!([]));
 }
 
 #[test]

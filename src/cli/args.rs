@@ -142,8 +142,10 @@ pub struct LiveAws {
     /// the last 90 days, about 2 requests a second per region.
     #[arg(long)]
     pub lookup_events: bool,
-    /// A region to look events up in (repeatable; default the configured
-    /// region). Each region is its own run, in parallel.
+    /// A region to look events up in (repeatable). Default: the 17 regions
+    /// enabled in every account, and the configured one; name the opt-in
+    /// regions an account uses. Each region is its own paced run, in
+    /// parallel.
     #[arg(
         long = "lookup-region",
         value_name = "REGION",

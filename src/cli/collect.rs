@@ -254,7 +254,8 @@ async fn collect_one(
     if let Some(l) = lookup {
         lines.step("CloudTrail LookupEvents");
         let results = lookup_regions(&job.conf, &account, l, lines).await;
-        tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, results));
+        let asked = !l.regions.is_empty();
+        tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, asked, results));
     }
     if advisor {
         lines.step("IAM Access Advisor");
@@ -310,21 +311,26 @@ fn scps_in_effect(
 
 type LookupResult = (String, Result<(InputFile, usize), LiveError>);
 
-/// LookupEvents in every region asked (default: the configured one), each
-/// region its own paced run, all at once.
+/// LookupEvents in every region asked, each region its own paced run (the
+/// quota is per region), all at once. By default every region AWS enables
+/// for all accounts, and the configured one: an empty region costs one call,
+/// and none adds to the wall time.
 async fn lookup_regions(
     conf: &SdkConfig,
     account: &str,
     l: &Lookup,
     lines: &AccountBars,
 ) -> Vec<LookupResult> {
-    // Global services (IAM, STS, Organizations...) log their events in
-    // us-east-1: it is always read besides the configured region.
     let mut regions = if l.regions.is_empty() {
         let own = conf
             .region()
             .map_or_else(|| "us-east-1".to_string(), ToString::to_string);
-        vec![own, "us-east-1".to_string()]
+        let mut all: Vec<String> = live::default_regions(&own)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        all.push(own);
+        all
     } else {
         l.regions.clone()
     };
@@ -364,15 +370,47 @@ fn task_failed<T>(what: &str, e: &tokio::task::JoinError) -> (String, Result<T, 
     (format!("{what} (its task failed)"), Err(err))
 }
 
-/// Reads what LookupEvents returned through the CloudTrail reader.
-fn fold_lookups(snap: &mut Snapshot, account: &str, results: Vec<LookupResult>) {
+/// Reads what LookupEvents returned through the CloudTrail reader. With
+/// regions named (`asked`), says that the others are not seen; by default,
+/// that opt-in regions are not.
+fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<LookupResult>) {
     let regions: Vec<&str> = results.iter().map(|r| r.0.as_str()).collect();
+    let denied: Vec<&str> = results
+        .iter()
+        .filter(|r| matches!(r.1, Err(LiveError::Denied { .. })))
+        .map(|r| r.0.as_str())
+        .collect();
+    // A region refused by default, while others answer, is most likely
+    // closed by an SCP that restricts regions: nothing is used there, and it
+    // is said rather than counted as a failed source.
+    let tolerated = !asked && denied.len() < results.len();
+    let message = if asked {
+        format!(
+            "events were looked up in {} only: use in other regions is not seen (add --lookup-region, or \
+             leave it out to read every region enabled by default)",
+            regions.join(", ")
+        )
+    } else {
+        format!(
+            "events were looked up in {} regions (those enabled in every account, and the configured \
+             one): use in other opt-in regions this account enabled is not seen (name them with \
+             --lookup-region)",
+            regions.len()
+        )
+    };
+    if tolerated && !denied.is_empty() {
+        snap.coverage.warnings.push(Warning {
+            input: format!("cloudtrail:LookupEvents (account {account})"),
+            message: format!(
+                "denied in {}: most likely a service control policy closes these regions; use there, if any, \
+                 is not seen",
+                denied.join(", ")
+            ),
+        });
+    }
     snap.coverage.warnings.push(Warning {
         input: format!("cloudtrail:LookupEvents (account {account})"),
-        message: format!(
-            "events were looked up in {} only: use in other regions is not seen (add --lookup-region)",
-            regions.join(", ")
-        ),
+        message,
     });
     let mut files = Vec::new();
     let mut read = Vec::new();
@@ -388,6 +426,7 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, results: Vec<LookupResult>) 
                 }
                 files.push(file);
             }
+            Err(LiveError::Denied { .. }) if tolerated => {}
             Err(e) => snap.coverage.skipped.push(Skipped {
                 input: format!("cloudtrail:LookupEvents (account {account}, {region})"),
                 reason: e.to_string(),
@@ -498,6 +537,61 @@ mod tests {
         assert!(none.is_empty());
         assert_eq!(w.len(), 1);
         assert!(w[0].message.contains("SCPs are not enabled"));
+    }
+
+    fn looked_up(region: &str) -> LookupResult {
+        let file = InputFile::Owned {
+            name: format!("cloudtrail:LookupEvents (account 1, {region})"),
+            bytes: br#"{"Records":[]}"#.to_vec().into(),
+        };
+        (region.to_string(), Ok((file, 0)))
+    }
+
+    fn denied(region: &str) -> LookupResult {
+        let e = LiveError::Denied {
+            account: "1".into(),
+            operation: "cloudtrail:LookupEvents",
+            message: format!("{region}: AccessDeniedException"),
+        };
+        (region.to_string(), Err(e))
+    }
+
+    #[test]
+    fn a_region_denied_by_default_is_said_and_a_region_asked_for_is_skipped() {
+        // By default, one region refused while others answer: a warning.
+        let mut s = Snapshot::new();
+        fold_lookups(
+            &mut s,
+            "1",
+            false,
+            vec![looked_up("eu-west-1"), denied("ap-south-1")],
+        );
+        assert!(!s.coverage.is_partial());
+        assert!(
+            s.coverage
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("denied in ap-south-1"))
+        );
+        // Every region refused: the source failed, and the result is partial.
+        let mut s = Snapshot::new();
+        fold_lookups(
+            &mut s,
+            "1",
+            false,
+            vec![denied("eu-west-1"), denied("us-east-1")],
+        );
+        assert_eq!(s.coverage.skipped.len(), 2);
+        // A region the user named is never passed over.
+        let mut s = Snapshot::new();
+        fold_lookups(
+            &mut s,
+            "1",
+            true,
+            vec![looked_up("eu-west-1"), denied("ap-south-1")],
+        );
+        assert_eq!(s.coverage.skipped.len(), 1);
+        assert!(s.coverage.skipped[0].input.contains("ap-south-1"));
     }
 
     #[test]

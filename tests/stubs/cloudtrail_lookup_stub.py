@@ -14,14 +14,18 @@ Shapes follow the AWS CloudTrail API Reference:
   - "Common Errors": ThrottlingException, HTTP 400,
     {"__type": "ThrottlingException", "message": "Rate exceeded"}, and
     AccessDeniedException (with --deny).
-RECORDS.json is {"Records": [...]} as CloudTrail writes log files. The first
-N requests (--throttle) are refused with ThrottlingException. GET /stats
-returns {"requests": [[time, token, status], ...]} for the test to check
-pacing and retries.
+RECORDS.json is {"Records": [...]} as CloudTrail writes log files. A region's
+endpoint answers the records of its region (awsRegion), as LookupEvents does;
+the region is read from the SigV4 credential scope. The first N requests
+(--throttle) are refused with ThrottlingException; --deny-region R answers
+AccessDeniedException in R (as where an SCP closes a region). GET /stats
+returns {"requests": [[time, token, status, region], ...]} for the test to
+check pacing and retries.
 """
 import argparse
 import datetime as dt
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +34,9 @@ ap = argparse.ArgumentParser()
 ap.add_argument("records")
 ap.add_argument("--throttle", type=int, default=0)
 ap.add_argument("--deny", action="store_true", help="answer every call with AccessDeniedException")
+ap.add_argument("--deny-region", action="append", default=[])
 args = ap.parse_args()
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 with open(args.records) as f:
     RECORDS = json.load(f)["Records"]
 LOG = []
@@ -68,21 +74,25 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         target = self.headers.get("X-Amz-Target", "")
         token = body.get("NextToken")
+        m = SCOPE.search(self.headers.get("Authorization", ""))
+        region = m.group(1) if m else ""
+        denied = args.deny or region in args.deny_region
         with LOCK:
             throttled = len(LOG) < args.throttle
-            LOG.append([time.time(), token, 400 if throttled else 200])
+            LOG.append([time.time(), token, 400 if throttled or denied else 200, region])
         if not target.endswith(".LookupEvents"):
             return self.reply(400, {"__type": "UnknownOperationException", "message": target})
-        if args.deny:
+        if denied:
             return self.reply(400, {"__type": "AccessDeniedException",
                                     "message": "User is not authorized to perform: cloudtrail:LookupEvents"})
         if throttled:
             return self.reply(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
         start = int(token or 0)
         size = min(int(body.get("MaxResults", 50)), 50)
-        page = RECORDS[start:start + size]
+        mine = [r for r in RECORDS if r.get("awsRegion", region) == region]
+        page = mine[start:start + size]
         out = {"Events": [event(r) for r in page]}
-        if start + size < len(RECORDS):
+        if start + size < len(mine):
             out["NextToken"] = str(start + size)
         self.reply(200, out)
 

@@ -58,6 +58,14 @@ pub enum LiveError {
         operation: &'static str,
         message: String,
     },
+    /// The call was refused: the credentials, or a policy such as an SCP
+    /// that restricts regions, do not allow it.
+    #[error("account {account}: {operation} was denied: {message}")]
+    Denied {
+        account: String,
+        operation: &'static str,
+        message: String,
+    },
 }
 
 /// Where and as whom to collect.
@@ -282,6 +290,39 @@ pub async fn credential_report(
         .unwrap_or_default())
 }
 
+/// The regions every account has enabled, by partition: those launched
+/// before 20 March 2019. Every region launched since is opt-in, so this list
+/// does not grow (AWS General Reference, "Managing AWS Regions";
+/// AWS Account Management Reference Guide, "Specify which AWS Regions your
+/// account can use"). The partition is told by the configured region.
+pub fn default_regions(configured: &str) -> &'static [&'static str] {
+    if configured.starts_with("us-gov-") {
+        &["us-gov-east-1", "us-gov-west-1"]
+    } else if configured.starts_with("cn-") {
+        &["cn-north-1", "cn-northwest-1"]
+    } else {
+        &[
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-northeast-3",
+            "ap-south-1",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ca-central-1",
+            "eu-central-1",
+            "eu-north-1",
+            "eu-west-1",
+            "eu-west-2",
+            "eu-west-3",
+            "sa-east-1",
+            "us-east-1",
+            "us-east-2",
+            "us-west-1",
+            "us-west-2",
+        ]
+    }
+}
+
 /// LookupEvents allows about two requests a second per account and region
 /// (CloudTrail User Guide, "Quotas in AWS CloudTrail"): one page every half
 /// second at most.
@@ -322,10 +363,23 @@ pub async fn lookup_events(
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| LiveError::Call {
-                account: account.to_string(),
-                operation: "cloudtrail:LookupEvents",
-                message: format!("{region}: {}", error_message(&e)),
+            .map_err(|e| {
+                let code = aws_sdk_cloudtrail::error::ProvideErrorMetadata::code(&e).unwrap_or("");
+                let (account, operation) = (account.to_string(), "cloudtrail:LookupEvents");
+                let message = format!("{region}: {}", error_message(&e));
+                if super::cloudtrail::is_access_denied(code) {
+                    LiveError::Denied {
+                        account,
+                        operation,
+                        message,
+                    }
+                } else {
+                    LiveError::Call {
+                        account,
+                        operation,
+                        message,
+                    }
+                }
             })?;
         last = Some(tokio::time::Instant::now());
         for e in page.events() {
