@@ -515,6 +515,44 @@ fn lookup_events_reads_every_default_region_and_names_a_denied_one() {
     let warnings = v["coverage"]["warnings"].to_string();
     assert!(warnings.contains("denied in ap-south-1"), "{warnings}");
     assert_eq!(v["coverage"]["skipped"], serde_json::json!([]));
+
+    // A time range: --days ending at --until, in one named region.
+    let until = jiff::Timestamp::now()
+        .checked_sub(jiff::Span::new().hours(10 * 24))
+        .expect("time")
+        .as_second();
+    let until_text = jiff::Timestamp::from_second(until)
+        .expect("time")
+        .to_string();
+    let before = stub.stats()["requests"].as_array().map_or(0, Vec::len);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
+        .args([
+            "collect",
+            "aws",
+            "--no-credential-report",
+            "--lookup-events",
+            "--lookup-region",
+            "eu-west-1",
+            "--until",
+            &until_text,
+            "--days",
+            "30",
+            "--output",
+            &path(&dir.join("range.json")),
+        ])
+        .output()
+        .expect("run");
+    ok(&o);
+    let stats = stub.stats();
+    let asked: Vec<&Value> = stats["requests"]
+        .as_array()
+        .map(|r| r.iter().skip(before).collect())
+        .unwrap_or_default();
+    assert_eq!(asked.len(), 1, "{stats}");
+    assert_eq!(asked[0][3], "eu-west-1");
+    assert_eq!(asked[0][4].as_f64(), Some((until - 30 * 86_400) as f64));
+    assert_eq!(asked[0][5].as_f64(), Some(until as f64));
 }
 
 #[test]

@@ -176,9 +176,15 @@ pub struct LiveAws {
     /// How many accounts are collected at once.
     #[arg(long, value_name = "N", default_value = "4", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-    /// How many days of usage to collect, ending now (LookupEvents keeps 90).
+    /// How many days of usage to collect, ending at `--until`.
+    /// LookupEvents keeps 90 days: older ones are not looked up.
     #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
     pub days: u32,
+    /// The end of the usage collected (RFC 3339; default now). With
+    /// `--days`, the time range read from LookupEvents and S3; `scan`
+    /// audits as of it unless `--as-of` says otherwise.
+    #[arg(long, value_name = "RFC3339")]
+    pub until: Option<Timestamp>,
 }
 
 #[derive(Debug, Args)]

@@ -23,7 +23,21 @@ use crate::providers::aws::live::{self, LiveError, LiveOptions};
 #[derive(Clone)]
 struct Lookup {
     regions: Vec<String>,
-    days: u32,
+    start: Timestamp,
+    end: Timestamp,
+}
+
+/// LookupEvents keeps this many days.
+const LOOKUP_DAYS: i64 = 90;
+
+/// The time range of the usage collected: `--days` ending at `--until`
+/// (default now, and never later).
+fn range(a: &args::LiveAws, now: Timestamp) -> (Timestamp, Timestamp) {
+    let end = a.until.map_or(now, |u| u.min(now));
+    let start = end
+        .checked_sub(jiff::Span::new().hours(i64::from(a.days) * 24))
+        .unwrap_or(end);
+    (start, end)
 }
 
 /// One account to collect.
@@ -50,9 +64,26 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         no_credential_report: a.no_credential_report,
     };
     let advisor = a.access_advisor;
-    let lookup = a.lookup_events.then(|| Lookup {
+    let now = Timestamp::now();
+    let (start, end) = range(a, now);
+    let kept = now
+        .checked_sub(jiff::Span::new().hours(LOOKUP_DAYS * 24))
+        .unwrap_or(now);
+    let mut notes = Vec::new();
+    if a.lookup_events && start < kept {
+        notes.push(Warning {
+            input: "cloudtrail:LookupEvents".into(),
+            message: format!(
+                "LookupEvents keeps {LOOKUP_DAYS} days: the range before {} is not looked up (read it \
+                 from the trail's files with --cloudtrail-s3)",
+                kept.strftime("%Y-%m-%d")
+            ),
+        });
+    }
+    let lookup = (a.lookup_events && end > kept).then(|| Lookup {
         regions: a.lookup_regions.clone(),
-        days: a.days.min(90),
+        start: start.max(kept),
+        end,
     });
     let rt = runtime()?;
     let bars = Bars::new(cli);
@@ -105,13 +136,14 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                 .iter()
                 .filter_map(|(_, r)| r.as_ref().ok().map(|(_, id)| id.clone()))
                 .collect();
-            let s3 = s3_inputs(&conf, &accounts, a, &bars).await;
+            let s3 = s3_inputs(&conf, &accounts, a, (start, end), &bars).await;
             Ok::<_, LiveError>((results, warnings, s3))
         })
         .context("AWS collection failed")?;
 
     let org_role = a.org.then_some(a.role_name.as_str());
     let mut snap = merge_accounts(results, warnings, org_role)?;
+    snap.coverage.warnings.extend(notes);
     if !cli.quiet {
         for sys in &snap.systems {
             eprintln!("collected account {}", sys.id);
@@ -336,10 +368,7 @@ async fn lookup_regions(
     };
     regions.sort();
     regions.dedup();
-    let end = Timestamp::now();
-    let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(l.days) * 24))
-        .unwrap_or(end);
+    let (start, end) = (l.start, l.end);
     let mut set = tokio::task::JoinSet::new();
     for region in regions {
         let (conf, account) = (conf.clone(), account.to_string());
@@ -452,6 +481,7 @@ async fn s3_inputs(
     conf: &SdkConfig,
     accounts: &[String],
     a: &args::LiveAws,
+    (start, end): (Timestamp, Timestamp),
     bars: &Bars,
 ) -> Vec<(
     String,
@@ -461,10 +491,6 @@ async fn s3_inputs(
         return Vec::new();
     }
     let client = aws_sdk_s3::Client::new(conf);
-    let end = Timestamp::now();
-    let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(a.days) * 24))
-        .unwrap_or(end);
     let mut out = Vec::new();
     for url in &a.cloudtrail_s3 {
         let line = bars.line(&format!("listing {url}"));
@@ -592,6 +618,37 @@ mod tests {
         );
         assert_eq!(s.coverage.skipped.len(), 1);
         assert!(s.coverage.skipped[0].input.contains("ap-south-1"));
+    }
+
+    #[test]
+    fn the_range_is_days_ending_at_until_never_later_than_now() {
+        use clap::Parser;
+        let t = |s: &str| s.parse::<Timestamp>().expect("time");
+        let now = t("2026-11-24T12:00:00Z");
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["permgap", "collect", "aws", "--output", "x.json"];
+            argv.extend(extra);
+            match Cli::parse_from(argv).command {
+                super::super::Command::Collect(args::CollectCommand::Aws(c)) => c.live,
+                _ => unreachable!("a collect command"),
+            }
+        };
+        assert_eq!(
+            range(&parse(&[]), now),
+            (t("2026-08-26T12:00:00Z"), now),
+            "90 days ending now"
+        );
+        assert_eq!(
+            range(
+                &parse(&["--until", "2026-10-01T00:00:00Z", "--days", "30"]),
+                now
+            ),
+            (t("2026-09-01T00:00:00Z"), t("2026-10-01T00:00:00Z"))
+        );
+        assert_eq!(
+            range(&parse(&["--until", "2027-01-01T00:00:00Z"]), now).1,
+            now
+        );
     }
 
     #[test]

@@ -92,12 +92,12 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         }
         Command::Scan(args::ScanCommand::Aws(a)) => {
             let snap = collect::collect_aws(cli, &a.live)?;
-            audit_and_render(
-                cli,
-                &snap,
-                a.report.as_of.unwrap_or_else(Timestamp::now),
-                &a.report,
-            )
+            let as_of = a
+                .report
+                .as_of
+                .or(a.live.until)
+                .unwrap_or_else(Timestamp::now);
+            audit_and_render(cli, &snap, as_of, &a.report)
         }
         Command::Audit(a) => {
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;

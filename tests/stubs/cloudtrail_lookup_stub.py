@@ -19,8 +19,8 @@ endpoint answers the records of its region (awsRegion), as LookupEvents does;
 the region is read from the SigV4 credential scope. The first N requests
 (--throttle) are refused with ThrottlingException; --deny-region R answers
 AccessDeniedException in R (as where an SCP closes a region). GET /stats
-returns {"requests": [[time, token, status, region], ...]} for the test to
-check pacing and retries.
+returns {"requests": [[time, token, status, region, StartTime, EndTime], ...]}
+for the test to check pacing, retries and the time range asked.
 """
 import argparse
 import datetime as dt
@@ -79,7 +79,8 @@ class Handler(BaseHTTPRequestHandler):
         denied = args.deny or region in args.deny_region
         with LOCK:
             throttled = len(LOG) < args.throttle
-            LOG.append([time.time(), token, 400 if throttled or denied else 200, region])
+            LOG.append([time.time(), token, 400 if throttled or denied else 200, region,
+                        body.get("StartTime"), body.get("EndTime")])
         if not target.endswith(".LookupEvents"):
             return self.reply(400, {"__type": "UnknownOperationException", "message": target})
         if denied:
