@@ -50,6 +50,8 @@ struct Job {
     /// account itself, which SCPs never restrict).
     name: Option<String>,
     scps: Option<Arc<live::OrgReader>>,
+    /// The credentials' own account (the others are reached through a role).
+    own: bool,
 }
 
 pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
@@ -102,12 +104,14 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                     conf: conf.clone(),
                     name: None,
                     scps: None,
+                    own: true,
                 };
                 (vec![job], Vec::new())
             };
             let accounts_bar = bars.accounts(jobs.len());
             let sem = Arc::new(tokio::sync::Semaphore::new(usize::from(a.concurrency)));
             let mut set = tokio::task::JoinSet::new();
+            let mut labels = std::collections::HashMap::new();
             for job in jobs {
                 let (opts, lookup, bars, accounts_bar, sem) = (
                     opts.clone(),
@@ -116,19 +120,26 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                     accounts_bar.clone(),
                     sem.clone(),
                 );
-                set.spawn(async move {
+                let label = job.label.clone();
+                let task = set.spawn(async move {
                     let _permit = sem.acquire_owned().await;
                     let label = job.label.clone();
+                    // Its lines go when it ends, even by a panic (on drop).
                     let lines = bars.account(&label);
                     let r = collect_one(job, &opts, lookup.as_ref(), advisor, &lines).await;
-                    lines.finish();
                     accounts_bar.inc(1);
                     (label, r)
                 });
+                labels.insert(task.id(), label);
             }
             let mut results = Vec::new();
-            while let Some(r) = set.join_next().await {
-                results.push(r.unwrap_or_else(|e| task_failed("an account", &e)));
+            while let Some(r) = set.join_next_with_id().await {
+                results.push(match r {
+                    Ok((_, done)) => done,
+                    Err(e) => {
+                        task_failed(labels.get(&e.id()).map_or("an account", String::as_str), &e)
+                    }
+                });
             }
             accounts_bar.finish_and_clear();
             results.sort_by(|x, y| x.0.cmp(&y.0));
@@ -233,6 +244,7 @@ async fn org_jobs(conf: &SdkConfig, role: &str) -> Result<(Vec<Job>, Vec<Warning
             conf: own,
             name: Some(acc.name),
             scps: (acc.id != management).then(|| scps.clone()),
+            own: acc.id == caller,
         });
     }
     Ok((jobs, warnings))
@@ -285,7 +297,7 @@ async fn collect_one(
     }
     if let Some(l) = lookup {
         lines.step("CloudTrail LookupEvents");
-        let results = lookup_regions(&job.conf, &account, l, lines).await;
+        let results = lookup_regions(&job.conf, &account, job.own, l, lines).await;
         let asked = !l.regions.is_empty();
         tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, asked, results));
     }
@@ -347,21 +359,27 @@ type LookupResult = (String, Result<(InputFile, usize), LiveError>);
 /// quota is per region), all at once. By default every region AWS enables
 /// for all accounts, and the configured one: an empty region costs one call,
 /// and none adds to the wall time.
+/// The configured region is added only for the credentials' own account
+/// (`own`): an opt-in region it has enabled may not be enabled in the
+/// organization's other accounts.
 async fn lookup_regions(
     conf: &SdkConfig,
     account: &str,
+    own: bool,
     l: &Lookup,
     lines: &AccountBars,
 ) -> Vec<LookupResult> {
     let mut regions = if l.regions.is_empty() {
-        let own = conf
+        let configured = conf
             .region()
             .map_or_else(|| "us-east-1".to_string(), ToString::to_string);
-        let mut all: Vec<String> = live::default_regions(&own)
+        let mut all: Vec<String> = live::default_regions(&configured)
             .iter()
             .map(ToString::to_string)
             .collect();
-        all.push(own);
+        if own {
+            all.push(configured);
+        }
         all
     } else {
         l.regions.clone()
@@ -370,33 +388,53 @@ async fn lookup_regions(
     regions.dedup();
     let (start, end) = (l.start, l.end);
     let mut set = tokio::task::JoinSet::new();
+    let mut names = std::collections::HashMap::new();
     for region in regions {
         let (conf, account) = (conf.clone(), account.to_string());
         let pb = lines.source(&format!("LookupEvents {region}"), None, "");
         pb.set_message("first page");
-        set.spawn(async move {
+        let name = region.clone();
+        let task = set.spawn(async move {
             let on_page = |n: usize| pb.set_message(format!("{n} events"));
             let r = live::lookup_events(&conf, &account, &region, start, end, &on_page).await;
+            // A region done leaves the screen to those still running.
+            pb.finish_and_clear();
             (region, r)
         });
+        names.insert(task.id(), name);
     }
     let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        out.push(r.unwrap_or_else(|e| task_failed("a region", &e)));
+    while let Some(r) = set.join_next_with_id().await {
+        out.push(match r {
+            Ok((_, done)) => done,
+            Err(e) => {
+                let region = names.get(&e.id()).cloned().unwrap_or_default();
+                let (_, failed) =
+                    task_failed::<(InputFile, usize)>(&format!("region {region}"), &e);
+                (region, failed)
+            }
+        });
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
-/// A task that panicked or was cancelled still leaves a named failure, so
-/// that what it was collecting shows as skipped.
+/// A task that panicked or was cancelled still leaves a failure named by
+/// what it was collecting, which shows as skipped.
 fn task_failed<T>(what: &str, e: &tokio::task::JoinError) -> (String, Result<T, LiveError>) {
     let err = LiveError::Call {
         account: what.to_string(),
         operation: "collection task",
         message: e.to_string(),
     };
-    (format!("{what} (its task failed)"), Err(err))
+    (what.to_string(), Err(err))
+}
+
+/// Whether a denial names a service control policy: AWS's AccessDenied
+/// message then says "with an explicit deny in a service control policy"
+/// (IAM User Guide, "Troubleshoot access denied error messages").
+fn denied_by_scp(e: &LiveError) -> bool {
+    matches!(e, LiveError::Denied { message, .. } if message.contains("service control policy"))
 }
 
 /// Reads what LookupEvents returned through the CloudTrail reader. With
@@ -404,15 +442,18 @@ fn task_failed<T>(what: &str, e: &tokio::task::JoinError) -> (String, Result<T, 
 /// that opt-in regions are not.
 fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<LookupResult>) {
     let regions: Vec<&str> = results.iter().map(|r| r.0.as_str()).collect();
-    let denied: Vec<&str> = results
+    // A default region closed by an SCP while others answer: nothing can be
+    // used there, so it is said rather than counted as a failed source. Any
+    // other denial (an identity policy limiting regions, say) or failure
+    // leaves the result partial.
+    let tolerated = !asked && results.iter().any(|r| r.1.is_ok());
+    let closed: Vec<String> = results
         .iter()
-        .filter(|r| matches!(r.1, Err(LiveError::Denied { .. })))
-        .map(|r| r.0.as_str())
+        .filter_map(|r| match &r.1 {
+            Err(e) if tolerated && denied_by_scp(e) => Some(e.to_string()),
+            _ => None,
+        })
         .collect();
-    // A region refused by default, while others answer, is most likely
-    // closed by an SCP that restricts regions: nothing is used there, and it
-    // is said rather than counted as a failed source.
-    let tolerated = !asked && denied.len() < results.len();
     let message = if asked {
         format!(
             "events were looked up in {} only: use in other regions is not seen (add --lookup-region, or \
@@ -427,13 +468,11 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<Lo
             regions.len()
         )
     };
-    if tolerated && !denied.is_empty() {
+    for why in closed {
         snap.coverage.warnings.push(Warning {
             input: format!("cloudtrail:LookupEvents (account {account})"),
             message: format!(
-                "denied in {}: most likely a service control policy closes these regions; use there, if any, \
-                 is not seen",
-                denied.join(", ")
+                "{why}: a service control policy closes this region, so nothing is used there"
             ),
         });
     }
@@ -455,7 +494,7 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<Lo
                 }
                 files.push(file);
             }
-            Err(LiveError::Denied { .. }) if tolerated => {}
+            Err(e) if tolerated && denied_by_scp(&e) => {}
             Err(e) => snap.coverage.skipped.push(Skipped {
                 input: format!("cloudtrail:LookupEvents (account {account}, {region})"),
                 reason: e.to_string(),
@@ -470,7 +509,7 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<Lo
     cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], threads(), &|| {});
     for src in &mut snap.coverage.sources {
         if src.kind == SourceKind::AwsCloudtrailLookup {
-            src.regions = read.clone();
+            src.regions = Some(read.clone());
         }
     }
 }
@@ -573,48 +612,77 @@ mod tests {
         (region.to_string(), Ok((file, 0)))
     }
 
-    fn denied(region: &str) -> LookupResult {
+    fn denied(region: &str, why: &str) -> LookupResult {
         let e = LiveError::Denied {
             account: "1".into(),
             operation: "cloudtrail:LookupEvents",
-            message: format!("{region}: AccessDeniedException"),
+            message: format!("{region}: AccessDeniedException: {why}"),
         };
         (region.to_string(), Err(e))
     }
 
+    const SCP: &str = "with an explicit deny in a service control policy";
+    const IDENTITY: &str = "because no identity-based policy allows the action";
+
+    fn lookup_regions_of(s: &Snapshot) -> Option<Vec<String>> {
+        s.coverage
+            .sources
+            .iter()
+            .find(|x| x.kind == SourceKind::AwsCloudtrailLookup)
+            .and_then(|x| x.regions.clone())
+    }
+
     #[test]
-    fn a_region_denied_by_default_is_said_and_a_region_asked_for_is_skipped() {
-        // By default, one region refused while others answer: a warning.
+    fn only_a_default_region_an_scp_closes_is_passed_over() {
+        // By default, an SCP-closed region while others answer: a warning.
         let mut s = Snapshot::new();
         fold_lookups(
             &mut s,
             "1",
             false,
-            vec![looked_up("eu-west-1"), denied("ap-south-1")],
+            vec![looked_up("eu-west-1"), denied("ap-south-1", SCP)],
         );
-        assert!(!s.coverage.is_partial());
-        assert!(
-            s.coverage
-                .warnings
-                .iter()
-                .any(|w| w.message.contains("denied in ap-south-1"))
-        );
-        // Every region refused: the source failed, and the result is partial.
+        assert!(!s.coverage.is_partial(), "{:?}", s.coverage.skipped);
+        assert!(s.coverage.warnings.iter().any(|w| {
+            w.message.contains("ap-south-1")
+                && w.message
+                    .contains("a service control policy closes this region")
+        }));
+        assert_eq!(lookup_regions_of(&s), Some(vec!["eu-west-1".to_string()]));
+        // Denied by something else (an identity policy limiting regions):
+        // use there may exist, so the result is partial.
         let mut s = Snapshot::new();
         fold_lookups(
             &mut s,
             "1",
             false,
-            vec![denied("eu-west-1"), denied("us-east-1")],
+            vec![looked_up("eu-west-1"), denied("ap-south-1", IDENTITY)],
         );
+        assert_eq!(s.coverage.skipped.len(), 1);
+        // Nothing answered: every failure counts, even an SCP's.
+        let mut s = Snapshot::new();
+        let timeout = (
+            "us-east-1".to_string(),
+            Err(LiveError::Call {
+                account: "1".into(),
+                operation: "cloudtrail:LookupEvents",
+                message: "timed out".into(),
+            }),
+        );
+        fold_lookups(&mut s, "1", false, vec![denied("eu-west-1", SCP), timeout]);
         assert_eq!(s.coverage.skipped.len(), 2);
+        assert_eq!(
+            lookup_regions_of(&s),
+            Some(vec![]),
+            "no region read is said, not left out"
+        );
         // A region the user named is never passed over.
         let mut s = Snapshot::new();
         fold_lookups(
             &mut s,
             "1",
             true,
-            vec![looked_up("eu-west-1"), denied("ap-south-1")],
+            vec![looked_up("eu-west-1"), denied("ap-south-1", SCP)],
         );
         assert_eq!(s.coverage.skipped.len(), 1);
         assert!(s.coverage.skipped[0].input.contains("ap-south-1"));

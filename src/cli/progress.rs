@@ -117,19 +117,28 @@ impl AccountBars {
             }
         };
         pb.set_prefix(name.to_string());
-        let pb = self.multi.insert_after(&self.line, pb);
+        let mut sources = self
+            .sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Below the account's line and its earlier sources, in order.
+        let after = sources
+            .iter()
+            .rev()
+            .find(|p| !p.is_finished())
+            .unwrap_or(&self.line);
+        let pb = self.multi.insert_after(after, pb);
         if self.visible {
             pb.enable_steady_tick(TICK);
         }
-        self.sources
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(pb.clone());
+        sources.push(pb.clone());
         pb
     }
+}
 
-    /// The account is done: its lines go.
-    pub(super) fn finish(&self) {
+/// The account is done (or its task ended otherwise): its lines go.
+impl Drop for AccountBars {
+    fn drop(&mut self) {
         for pb in self
             .sources
             .lock()
@@ -225,8 +234,7 @@ mod tests {
         ] {
             assert!(drawn.contains(want), "{want:?} not in:\n{drawn}");
         }
-        app.finish();
+        drop(app);
         assert!(lookup.is_finished() && advisor.is_finished());
-        assert!(app.sources.lock().expect("lock").is_empty());
     }
 }

@@ -84,11 +84,11 @@ pub struct SourceCoverage {
     /// Whether management events were seen.
     #[serde(default)]
     pub management_events: bool,
-    /// For a source read region by region (LookupEvents): the regions read.
-    /// Use in any other region is not seen by it. Absent: the source holds
-    /// every region it logs (a trail's files).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub regions: Vec<String>,
+    /// For a source read region by region (LookupEvents): the regions read
+    /// (possibly none). Use in any other region is not seen by it. Absent:
+    /// the source holds every region it logs (a trail's files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
 }
 
 impl SourceCoverage {
@@ -105,7 +105,7 @@ impl SourceCoverage {
             records: BTreeMap::new(),
             data_event_services: Vec::new(),
             management_events: false,
-            regions: Vec::new(),
+            regions: None,
         }
     }
 }

@@ -203,15 +203,17 @@ fn render_coverage(
             .map_or_else(String::new, |a| format!(" (account {a})"));
         if src.kind.observes_usage() {
             line(out, w, 2, &format!("{kind}{account}: {}", src.input))?;
-            if !src.regions.is_empty() {
+            if let Some(regions) = &src.regions {
+                let read = if regions.is_empty() {
+                    "none".to_string()
+                } else {
+                    regions.join(", ")
+                };
                 line(
                     out,
                     w,
                     4,
-                    &format!(
-                        "regions read: {} (use in other regions is not seen)",
-                        src.regions.join(", ")
-                    ),
+                    &format!("regions read: {read} (use in other regions is not seen)"),
                 )?;
             }
             let data = if src.data_event_services.is_empty() {

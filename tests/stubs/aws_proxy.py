@@ -14,7 +14,9 @@ Serves on 127.0.0.1 (a free port, printed on the first line of stdout).
     CloudTrail), the Action parameter (Query protocol: IAM, STS), or, for
     S3's REST protocol, the IAM action that authorizes the request
     (Amazon S3 User Guide, "Actions, resources, and condition keys"):
-    HEAD or GET of a bucket -> s3:ListBucket, GET of a key -> s3:GetObject.
+    HEAD or GET of a bucket -> s3:ListBucket, GET of a key -> s3:GetObject;
+    the bucket is read from the path (path-style) or the Host
+    (virtual-hosted). GET / (ListBuckets) is none of them.
     Any other S3 request is recorded as "s3:METHOD /path?query", which no
     allowed list holds.
   - --refuse-assume ACCOUNT answers sts:AssumeRole into that account with
@@ -56,16 +58,37 @@ DENIED = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
 </ErrorResponse>"""
 
 
-def s3_action(method, path, query):
+LISTING = {"list-type", "prefix", "delimiter", "continuation-token", "max-keys", "encoding-type", "fetch-owner",
+           "start-after"}
+
+
+def bucket_and_key(host, path):
+    """Path-style (/bucket/key) or virtual-hosted (bucket.host/key)."""
+    name = host.split(":", 1)[0]
+    parts = path.lstrip("/").split("/", 1)
+    if not name.replace(".", "").isdigit() and name not in ("localhost",) and "." in name:
+        return name.split(".", 1)[0], path.lstrip("/")
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def s3_action(method, bucket, key, query):
     # The SDK names the operation in x-id; the IAM action is what matters.
     query = {k: v for k, v in query.items() if k != "x-id"}
-    parts = path.lstrip("/").split("/", 1)
-    key = parts[1] if len(parts) > 1 else ""
-    if method in ("GET", "HEAD") and not key and not (set(query) - {"list-type", "prefix", "delimiter", "continuation-token", "max-keys", "encoding-type", "fetch-owner", "start-after"}):
+    if bucket and method in ("GET", "HEAD") and not key and not (set(query) - LISTING):
         return "s3:ListBucket"
-    if method == "GET" and key and not query:
+    if bucket and method == "GET" and key and not query:
         return "s3:GetObject"
-    return f"s3:{method} {path}?{urllib.parse.urlencode(query, doseq=True)}"
+    return f"s3:{method} /{bucket}/{key}?{urllib.parse.urlencode(query, doseq=True)}"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Upstream redirects go back to the client as they are."""
+
+    def redirect_request(self, *a, **k):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
 
 
 class H(BaseHTTPRequestHandler):
@@ -75,25 +98,31 @@ class H(BaseHTTPRequestHandler):
         pass
 
     def forward(self, method):
+        if "chunked" in self.headers.get("Transfer-Encoding", ""):
+            # Not sent by the SDK for the calls permgap makes; refused rather
+            # than forwarded half-read.
+            self.close_connection = True
+            return self.answer(411, b"chunked bodies are not supported", {})
         body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/__proxy/stats":
-            data = json.dumps({"calls": dict(CALLS), "refused": REFUSED}).encode()
+            with LOCK:
+                data = json.dumps({"calls": dict(CALLS), "refused": list(REFUSED)}).encode()
             return self.answer(200, data, {"Content-Type": "application/json"})
         m = SCOPE.search(self.headers.get("Authorization", ""))
         region, service = (m.group(1), m.group(2)) if m else ("", "unsigned")
         query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         target = self.headers.get("X-Amz-Target")
         form = urllib.parse.parse_qs(body.decode(errors="replace")) if not target and service != "s3" else {}
+        bucket, key = bucket_and_key(self.headers.get("Host", ""), url.path)
         if service == "s3":
-            op = s3_action(method, url.path, query)
+            op = s3_action(method, bucket, key, query)
         elif target:
             op = f"{service}:{target.rsplit('.', 1)[-1]}"
         else:
             op = f"{service}:{(form.get('Action') or query.get('Action') or ['?'])[0]}"
         with LOCK:
             CALLS[op] += 1
-        bucket = url.path.lstrip("/").split("/", 1)[0]
         if service == "s3" and bucket in BUCKET_REGIONS and region != BUCKET_REGIONS[bucket]:
             with LOCK:
                 CALLS[f"s3:redirected ({region})"] += 1
@@ -112,19 +141,20 @@ class H(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("content-length", "connection")}
         req = urllib.request.Request(upstream + self.path, data=body if body else None, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(req) as r:
+            with OPENER.open(req) as r:
                 status, data, hdrs = r.status, r.read(), r.headers
         except urllib.error.HTTPError as e:
             status, data, hdrs = e.code, e.read(), e.headers
         keep = {k: v for k, v in hdrs.items()
                 if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server")}
-        self.answer(status, data, keep, head=method == "HEAD")
+        length = hdrs.get("Content-Length") if method == "HEAD" else None
+        self.answer(status, data, keep, head=method == "HEAD", length=length)
 
-    def answer(self, status, data, headers, head=False):
+    def answer(self, status, data, headers, head=False, length=None):
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(length if length is not None else len(data)))
         self.end_headers()
         if not head:
             self.wfile.write(data)

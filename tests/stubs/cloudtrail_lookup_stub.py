@@ -18,7 +18,8 @@ RECORDS.json is {"Records": [...]} as CloudTrail writes log files. A region's
 endpoint answers the records of its region (awsRegion), as LookupEvents does;
 the region is read from the SigV4 credential scope. The first N requests
 (--throttle) are refused with ThrottlingException; --deny-region R answers
-AccessDeniedException in R (as where an SCP closes a region). GET /stats
+AccessDeniedException in R with the message of an SCP's denial (as where an
+SCP closes a region). GET /stats
 returns {"requests": [[time, token, status, region, StartTime, EndTime], ...]}
 for the test to check pacing, retries and the time range asked.
 """
@@ -83,9 +84,16 @@ class Handler(BaseHTTPRequestHandler):
                         body.get("StartTime"), body.get("EndTime")])
         if not target.endswith(".LookupEvents"):
             return self.reply(400, {"__type": "UnknownOperationException", "message": target})
-        if denied:
+        if args.deny:
             return self.reply(400, {"__type": "AccessDeniedException",
                                     "message": "User is not authorized to perform: cloudtrail:LookupEvents"})
+        if denied:
+            # The message AWS gives when an SCP denies (IAM User Guide,
+            # "Troubleshoot access denied error messages").
+            return self.reply(400, {"__type": "AccessDeniedException",
+                                    "message": "User: arn:aws:iam::123456789012:user/permgap is not authorized to "
+                                               "perform: cloudtrail:LookupEvents with an explicit deny in a service "
+                                               "control policy"})
         if throttled:
             return self.reply(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
         start = int(token or 0)

@@ -621,9 +621,15 @@ pub struct OrgAccount {
     pub status: String,
 }
 
-fn org_err(operation: &'static str, e: &(dyn std::error::Error + 'static)) -> LiveError {
+/// An Organizations failure, naming the target asked about (an account,
+/// OU, root or policy ID) when there is one.
+fn org_err(
+    operation: &'static str,
+    target: Option<&str>,
+    e: &(dyn std::error::Error + 'static),
+) -> LiveError {
     LiveError::Call {
-        account: "organization".into(),
+        account: target.map_or_else(|| "organization".into(), |t| format!("organization ({t})")),
         operation,
         message: error_message(e),
     }
@@ -636,7 +642,7 @@ pub async fn org_accounts(conf: &SdkConfig) -> Result<(String, Vec<OrgAccount>),
         .describe_organization()
         .send()
         .await
-        .map_err(|e| org_err("organizations:DescribeOrganization", &e))?;
+        .map_err(|e| org_err("organizations:DescribeOrganization", None, &e))?;
     let management = desc
         .organization()
         .and_then(|o| o.master_account_id())
@@ -650,7 +656,7 @@ pub async fn org_accounts(conf: &SdkConfig) -> Result<(String, Vec<OrgAccount>),
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| org_err("organizations:ListAccounts", &e))?;
+            .map_err(|e| org_err("organizations:ListAccounts", None, &e))?;
         for a in page.accounts() {
             let Some(id) = a.id() else { continue };
             let status = a
@@ -740,7 +746,7 @@ impl OrgReader {
                     .child_id(child)
                     .send()
                     .await
-                    .map_err(|e| org_err("organizations:ListParents", &e))?;
+                    .map_err(|e| org_err("organizations:ListParents", Some(child), &e))?;
                 Ok::<_, LiveError>(parents.parents().first().map_or_else(
                     || (String::new(), true),
                     |p| {
@@ -771,7 +777,9 @@ impl OrgReader {
                         .set_next_token(token.clone())
                         .send()
                         .await
-                        .map_err(|e| org_err("organizations:ListPoliciesForTarget", &e))?;
+                        .map_err(|e| {
+                            org_err("organizations:ListPoliciesForTarget", Some(target), &e)
+                        })?;
                     for p in page.policies() {
                         let Some(id) = p.id() else { continue };
                         level.push(Attached {
@@ -802,7 +810,7 @@ impl OrgReader {
                     .policy_id(id)
                     .send()
                     .await
-                    .map_err(|e| org_err("organizations:DescribePolicy", &e))?;
+                    .map_err(|e| org_err("organizations:DescribePolicy", Some(id), &e))?;
                 let content = desc.policy().and_then(|x| x.content()).unwrap_or("");
                 Ok::<_, LiveError>(
                     serde_json::from_str(content)

@@ -147,16 +147,19 @@ enum Start {
     Org(String),
     /// One account's folder, `.../<account>/`.
     Account(String),
+    /// One account's folder and one region in it (a location given down to
+    /// `CloudTrail/<region>`, or to a day in it: the window picks the days).
+    Region(String, String),
 }
 
 fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Reads the layout from the prefix's last folders: `logs` (the folder
-/// holding `AWSLogs/`), `logs/AWSLogs`, `logs/AWSLogs/o-abc`,
-/// `logs/AWSLogs/123456789012` (or below an org), and the account's
-/// `CloudTrail` folder.
+/// Reads the layout from the prefix's folders: `logs` (the folder holding
+/// `AWSLogs/`), `logs/AWSLogs`, `logs/AWSLogs/o-abc`,
+/// `logs/AWSLogs/123456789012` (or below an org), the account's
+/// `CloudTrail` folder, and a region or a day below it.
 fn start_of(prefix: &str) -> Start {
     let p = prefix.trim_matches('/');
     let parts: Vec<&str> = if p.is_empty() {
@@ -167,7 +170,21 @@ fn start_of(prefix: &str) -> Start {
     let n = parts.len();
     let at = |i: usize| if i < n { parts[i] } else { "" };
     let joined = |k: usize| format!("{}/", parts[..k].join("/"));
-    let under_logs = |i: usize| i >= 1 && (at(i - 1) == "AWSLogs" || at(i - 1).starts_with("o-"));
+    // An account folder sits right under AWSLogs, or under an organization's
+    // folder that sits right under AWSLogs.
+    let under_logs = |i: usize| {
+        i >= 1
+            && (at(i - 1) == "AWSLogs"
+                || (at(i - 1).starts_with("o-") && i >= 2 && at(i - 2) == "AWSLogs"))
+    };
+    // `<account>/CloudTrail/<region>[/YYYY[/MM[/DD]]]`
+    if let Some(c) =
+        (1..n).find(|&i| at(i) == "CloudTrail" && is_account_id(at(i - 1)) && under_logs(i - 1))
+        && c + 1 < n
+        && c + 5 >= n
+    {
+        return Start::Region(joined(c), at(c + 1).to_string());
+    }
     match at(n.wrapping_sub(1)) {
         _ if n == 0 => Start::AwsLogs("AWSLogs/".into()),
         "AWSLogs" => Start::AwsLogs(joined(n)),
@@ -268,8 +285,13 @@ pub async fn list_log_files(
     let (bucket, prefix) = parse_url(url)?;
     let client = regional_client(client, &bucket).await?;
     // Account folders, directly or below organization IDs.
+    let mut only_region = None;
     let account_dirs = match start_of(&prefix) {
         Start::Account(dir) => vec![dir],
+        Start::Region(dir, region) => {
+            only_region = Some(format!("{dir}CloudTrail/{region}/"));
+            vec![dir]
+        }
         Start::Org(dir) => list(&client, &bucket, &dir).await?.1,
         Start::AwsLogs(base) => {
             let (_, top) = list(&client, &bucket, &base).await?;
@@ -288,10 +310,17 @@ pub async fn list_log_files(
         .collect();
     let mut day_prefixes = Vec::new();
     let days = days(start, end);
-    for (_, regions) in list_all(&client, &bucket, account_dirs).await? {
-        for region in regions {
-            day_prefixes.extend(days.iter().map(|day| format!("{region}{day}/")));
-        }
+    let regions = match only_region {
+        Some(r) if !account_dirs.is_empty() => vec![r],
+        Some(_) => Vec::new(),
+        None => list_all(&client, &bucket, account_dirs)
+            .await?
+            .into_iter()
+            .flat_map(|(_, regions)| regions)
+            .collect(),
+    };
+    for region in regions {
+        day_prefixes.extend(days.iter().map(|day| format!("{region}{day}/")));
     }
     let shared = Arc::new(Bucket {
         client: client.clone(),
@@ -353,6 +382,21 @@ mod tests {
             (
                 "logs/AWSLogs/123456789012/CloudTrail",
                 Account("logs/AWSLogs/123456789012/".into()),
+            ),
+            (
+                "logs/AWSLogs/123456789012/CloudTrail/eu-west-1",
+                Region("logs/AWSLogs/123456789012/".into(), "eu-west-1".into()),
+            ),
+            (
+                "AWSLogs/o-abc123def4/123456789012/CloudTrail/eu-west-1/2026/11/02/",
+                Region(
+                    "AWSLogs/o-abc123def4/123456789012/".into(),
+                    "eu-west-1".into(),
+                ),
+            ),
+            (
+                "backup/o-x/123456789012",
+                AwsLogs("backup/o-x/123456789012/AWSLogs/".into()),
             ),
             // Not the layout's folders: the folder holding AWSLogs/.
             ("o-archive", AwsLogs("o-archive/AWSLogs/".into())),
