@@ -105,9 +105,25 @@ pub struct DoctorAws {
     /// Also check cloudtrail:LookupEvents in this region.
     #[arg(long = "lookup-region", value_name = "REGION")]
     pub lookup_region: Option<String>,
-    /// Also check reading this CloudTrail location (`s3://BUCKET/PREFIX`).
+    /// Also check reading this CloudTrail location (`s3://BUCKET/PREFIX`):
+    /// listing it and reading its first object.
     #[arg(long = "cloudtrail-s3", value_name = "S3_URL")]
     pub cloudtrail_s3: Option<String>,
+    /// Also check IAM Access Advisor's two actions (on one user or role).
+    #[arg(long)]
+    pub access_advisor: bool,
+    /// Also check the organization's reads, and that `--role-name` can be
+    /// assumed in every active member account (naming those where not).
+    #[arg(long)]
+    pub org: bool,
+    /// The role assumed in each member account.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "org"
+    )]
+    pub role_name: String,
 }
 
 #[derive(Debug, Subcommand)]

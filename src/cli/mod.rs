@@ -391,12 +391,13 @@ fn doctor_aws(a: &args::DoctorAws) -> Result<Exit, Failure> {
     let rt = runtime()?;
     let checks = rt.block_on(async {
         let conf = live::sdk_config(&opts).await;
-        live::doctor(
-            &conf,
-            a.lookup_region.as_deref(),
-            a.cloudtrail_s3.as_deref(),
-        )
-        .await
+        let checks = live::DoctorOptions {
+            lookup_region: a.lookup_region.clone(),
+            s3_url: a.cloudtrail_s3.clone(),
+            access_advisor: a.access_advisor,
+            org_role: a.org.then(|| a.role_name.clone()),
+        };
+        live::doctor(&conf, &checks).await
     });
     let mut out = std::io::stdout().lock();
     let mut text = String::new();
