@@ -154,8 +154,9 @@ pub struct LiveAws {
     /// CloudTrail log files on disk to read as usage (repeatable).
     #[arg(long, value_name = "PATH")]
     pub cloudtrail: Vec<PathBuf>,
-    /// Read usage from CloudTrail's LookupEvents API: management events of
-    /// the last 90 days, about 2 requests a second per region.
+    /// Read usage from CloudTrail's LookupEvents API: the management events
+    /// of `--days` ending at `--until` (the API keeps 90 days), about 2
+    /// requests a second per region.
     #[arg(long)]
     pub lookup_events: bool,
     /// A region to look events up in (repeatable). Default: the 17 regions
