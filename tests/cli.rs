@@ -655,3 +655,60 @@ fn readme_read_only_policy_matches_the_operations() {
     expected.sort();
     assert_eq!(actions, expected);
 }
+
+/// Files of another account, and files delivered outside `--days` ending at
+/// `--until`, are passed over by their path: not opened (a broken one among
+/// them is no error), counted in coverage.
+#[test]
+fn import_opens_only_the_files_of_its_accounts_and_range() {
+    let c = Case::new(small_gaad(ok_policy()));
+    c.good_log();
+    let put = |rel: &str, bytes: &[u8]| {
+        let p = c.dir.path().join("ct/AWSLogs").join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, bytes).expect("write");
+    };
+    let recs = |name: &str, t: &str| {
+        gz(json!({"Records": [record("bob", name, t)]})
+            .to_string()
+            .as_bytes())
+    };
+    // Inside the range, by the file name's delivery time.
+    put(
+        "123456789012/CloudTrail/us-east-1/2026/10/05/123456789012_CloudTrail_us-east-1_20261005T1205Z_a.json.gz",
+        &recs("GetUser", "2026-10-05T12:00:00Z"),
+    );
+    // Delivered before the range: not opened, though it is not even gzip.
+    put(
+        "123456789012/CloudTrail/us-east-1/2026/06/01/123456789012_CloudTrail_us-east-1_20260601T1205Z_b.json.gz",
+        b"garbage",
+    );
+    // Another account's file.
+    put(
+        "999988887777/CloudTrail/us-east-1/2026/10/05/999988887777_CloudTrail_us-east-1_20261005T1205Z_c.json.gz",
+        b"garbage",
+    );
+    let (imp, aud, v) = c.run(&["--until", "2026-10-31T00:00:00Z", "--days", "60"]);
+    assert_eq!(code(&imp), 0, "{}", stderr(&imp));
+    assert_eq!(code(&aud), 0, "{}", skipped(&v));
+    assert_eq!(used_by(&v, "bob"), ["iam:GetUser", "iam:ListUsers"]);
+    let src = v["coverage"]["sources"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["kind"] == "aws-cloudtrail-files"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&src["files_read"], &src["files_passed_over"]),
+        (&json!(2), &json!(2))
+    );
+    // Without a range every file of the account is opened: the broken one
+    // is then skipped and named.
+    let (imp, _, v) = c.run(&[]);
+    assert_eq!(code(&imp), 3);
+    assert!(
+        skipped(&v).contains("20260601T1205Z_b.json.gz"),
+        "{}",
+        skipped(&v)
+    );
+    assert!(!skipped(&v).contains("999988887777"), "{}", skipped(&v));
+}

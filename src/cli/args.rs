@@ -22,6 +22,9 @@ pub struct Cli {
     /// Colour in tables: auto (a terminal without NO_COLOR), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Threads reading log files (default: every core).
+    #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,6 +88,14 @@ pub struct ImportAws {
     /// The decoded CSV of `aws iam get-credential-report`.
     #[arg(long, value_name = "FILE")]
     pub credential_report: Option<PathBuf>,
+    /// Read only the log files delivered in this many days (default 90
+    /// with `--until`) ending at `--until`, by their path; other files are
+    /// not opened. Without both, every file is read.
+    #[arg(long, value_name = "DAYS", value_parser = window_days)]
+    pub days: Option<u32>,
+    /// The end of that range (RFC 3339; default now with `--days`).
+    #[arg(long, value_name = "RFC3339")]
+    pub until: Option<Timestamp>,
     /// Where to write the snapshot (JSON).
     #[arg(long, short, value_name = "SNAPSHOT.json")]
     pub output: PathBuf,

@@ -15,7 +15,7 @@ use super::{Cli, Failure, add_cloudtrail, args, read_cloudtrail, runtime, thread
 use crate::catalog::aws;
 use crate::model::{Policy, PolicyKind, Skipped, Snapshot, SourceKind, Warning};
 use crate::providers::InputFile;
-use crate::providers::aws::cloudtrail::{self, CloudTrailInput};
+use crate::providers::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
 use crate::providers::aws::live::{self, LiveError, LiveOptions};
 
 /// What the LookupEvents source is asked, owned so that account tasks can
@@ -182,8 +182,14 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         }
     }
     // `rt` is still alive: the reader's threads fetch S3 objects through it.
-    read_cloudtrail(cli, &mut snap, &inputs);
-    add_cloudtrail(cli, &mut snap, &a.cloudtrail);
+    // Files of other accounts, or delivered outside the range, are not
+    // opened.
+    let filter = FileFilter {
+        accounts: super::aws_accounts(&snap),
+        range: Some((start, end)),
+    };
+    read_cloudtrail(cli, &mut snap, &inputs, &filter);
+    add_cloudtrail(cli, &mut snap, &a.cloudtrail, &filter);
     snap.normalize();
     drop(rt);
     Ok(snap)
@@ -506,7 +512,8 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<Lo
         files,
         kind: SourceKind::AwsCloudtrailLookup,
     };
-    cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], threads(), &|| {});
+    let all = FileFilter::default();
+    cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], &all, threads(), &|| {});
     for src in &mut snap.coverage.sources {
         if src.kind == SourceKind::AwsCloudtrailLookup {
             src.regions = Some(read.clone());

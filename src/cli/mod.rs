@@ -18,7 +18,7 @@ use crate::analysis::{self, AuditConfig, findings};
 use crate::catalog::aws;
 use crate::model::{Skipped, Snapshot, SourceKind};
 use crate::providers::InputFile;
-use crate::providers::aws::cloudtrail::{self, CloudTrailInput};
+use crate::providers::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
 use crate::providers::aws::credential_report::import_credential_report;
 use crate::providers::aws::import::import_authorization_details;
 use crate::providers::aws::live::{self, CheckStatus};
@@ -63,6 +63,9 @@ impl From<anyhow::Error> for Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        let _ = THREADS.set(usize::from(n));
+    }
     match run(&cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(f) => {
@@ -144,8 +147,22 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .context("cannot start the async runtime")?)
 }
 
+/// `--threads`, set once at start; default every core.
+static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The AWS accounts of a snapshot: the log files of others are not opened.
+fn aws_accounts(snap: &Snapshot) -> Option<std::collections::BTreeSet<String>> {
+    let ids: std::collections::BTreeSet<String> = snap
+        .systems
+        .iter()
+        .filter(|s| s.cloud == crate::catalog::Cloud::Aws)
+        .map(|s| s.id.clone())
+        .collect();
+    (!ids.is_empty()).then_some(ids)
 }
 
 fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
@@ -177,7 +194,19 @@ fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
             reason: e.to_string(),
         });
     }
-    add_cloudtrail(cli, &mut snap, &a.cloudtrail);
+    let filter = FileFilter {
+        accounts: aws_accounts(&snap),
+        range: (a.until.is_some() || a.days.is_some()).then(|| {
+            let end = a.until.unwrap_or_else(Timestamp::now);
+            let days = i64::from(a.days.unwrap_or(90));
+            (
+                end.checked_sub(jiff::Span::new().hours(days * 24))
+                    .unwrap_or(end),
+                end,
+            )
+        }),
+    };
+    add_cloudtrail(cli, &mut snap, &a.cloudtrail, &filter);
     snap.normalize();
     save_snapshot(cli, &a.output, &snap)
 }
@@ -215,7 +244,12 @@ fn summary(snap: &Snapshot) -> String {
 }
 
 /// Reads CloudTrail files or trees given on the command line into `snap`.
-fn add_cloudtrail(cli: &Cli, snap: &mut Snapshot, paths: &[std::path::PathBuf]) {
+fn add_cloudtrail(
+    cli: &Cli,
+    snap: &mut Snapshot,
+    paths: &[std::path::PathBuf],
+    filter: &FileFilter,
+) {
     let mut inputs = Vec::new();
     for p in paths {
         let (files, skipped) = cloudtrail::list_files(p);
@@ -232,16 +266,23 @@ fn add_cloudtrail(cli: &Cli, snap: &mut Snapshot, paths: &[std::path::PathBuf]) 
             kind: SourceKind::AwsCloudtrailFiles,
         });
     }
-    read_cloudtrail(cli, snap, &inputs);
+    read_cloudtrail(cli, snap, &inputs, filter);
 }
 
-fn read_cloudtrail(cli: &Cli, snap: &mut Snapshot, inputs: &[CloudTrailInput]) {
+fn read_cloudtrail(
+    cli: &Cli,
+    snap: &mut Snapshot,
+    inputs: &[CloudTrailInput],
+    filter: &FileFilter,
+) {
     let total = inputs.iter().map(|i| i.files.len()).sum();
     if total == 0 {
         return;
     }
     let pb = progress(cli, total, "CloudTrail");
-    cloudtrail::import_cloudtrail(snap, aws::catalog(), inputs, threads(), &|| pb.inc(1));
+    cloudtrail::import_cloudtrail(snap, aws::catalog(), inputs, filter, threads(), &|| {
+        pb.inc(1)
+    });
     pb.finish_and_clear();
 }
 
@@ -258,7 +299,11 @@ fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
         files: crate::demo::cloudtrail(),
         kind: SourceKind::AwsCloudtrailFiles,
     }];
-    read_cloudtrail(cli, &mut snap, &inputs);
+    let filter = FileFilter {
+        accounts: aws_accounts(&snap),
+        range: None,
+    };
+    read_cloudtrail(cli, &mut snap, &inputs, &filter);
     snap.normalize();
     Ok(snap)
 }

@@ -69,6 +69,10 @@ pub struct SourceCoverage {
     pub input: String,
     pub files_read: u64,
     pub files_skipped: u64,
+    /// Files not opened: their path places them outside the accounts or the
+    /// time range asked for.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub files_passed_over: u64,
     pub records_read: u64,
     /// Earliest and latest event time actually seen.
     pub first_event: Option<Timestamp>,
@@ -91,6 +95,10 @@ pub struct SourceCoverage {
     pub regions: Option<Vec<String>>,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 impl SourceCoverage {
     pub fn new(kind: SourceKind, input: impl Into<String>) -> Self {
         SourceCoverage {
@@ -99,6 +107,7 @@ impl SourceCoverage {
             input: input.into(),
             files_read: 0,
             files_skipped: 0,
+            files_passed_over: 0,
             records_read: 0,
             first_event: None,
             last_event: None,

@@ -226,9 +226,17 @@ fn render_coverage(
                 w,
                 4,
                 &format!(
-                    "{} files read, {} skipped; {} events from {} to {}; data events: {data}",
+                    "{} files read, {} skipped{}; {} events from {} to {}; data events: {data}",
                     src.files_read,
                     src.files_skipped,
+                    if src.files_passed_over > 0 {
+                        format!(
+                            ", {} passed over (other accounts or outside the range)",
+                            src.files_passed_over
+                        )
+                    } else {
+                        String::new()
+                    },
                     src.records_read,
                     date(src.first_event),
                     date(src.last_event),

@@ -469,6 +469,8 @@ struct Partial {
     unknown_events: HashMap<(String, String), u64>,
     skipped: Vec<Skipped>,
     files_read: u64,
+    /// Files the path placed outside the accounts or range asked for.
+    passed_over: u64,
 }
 
 impl Partial {
@@ -497,16 +499,89 @@ impl Partial {
         }
         self.skipped.extend(o.skipped);
         self.files_read += o.files_read;
+        self.passed_over += o.passed_over;
     }
 }
 
 /// The account a file belongs to, from its `AWSLogs/<account>/` path.
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// The account of a file in the `AWSLogs/[o-ORG/]ACCOUNT/...` layout.
 fn path_account(name: &str) -> Option<String> {
-    let mut it = name.split(['/', '\\']);
-    it.by_ref().find(|s| *s == "AWSLogs")?;
-    it.next()
-        .filter(|a| a.len() == 12 && a.bytes().all(|c| c.is_ascii_digit()))
-        .map(str::to_string)
+    let mut it = name
+        .split(['/', '\\'])
+        .skip_while(|s| *s != "AWSLogs")
+        .skip(1);
+    let first = it.next()?;
+    let account = if first.starts_with("o-") {
+        it.next()?
+    } else {
+        first
+    };
+    is_account_id(account).then(|| account.to_string())
+}
+
+/// When a file was delivered, as its path tells, in seconds: from its name
+/// (`ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE.json.gz`, to the
+/// minute), else from its `YYYY/MM/DD` folders (the whole day). CloudTrail
+/// User Guide, "CloudTrail log file examples" (file name format) and
+/// "Finding your CloudTrail log files".
+fn path_delivered(name: &str) -> Option<(i64, i64)> {
+    let parts: Vec<&str> = name.split(['/', '\\']).collect();
+    let file = parts.last()?;
+    let stamp = file.split('_').nth(3).filter(|t| t.len() == 14);
+    if let Some(t) = stamp.and_then(|t| jiff::civil::DateTime::strptime("%Y%m%dT%H%MZ", t).ok())
+        && let Ok(z) = t.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        let at = z.timestamp().as_second();
+        return Some((at, at + 59));
+    }
+    let c = parts.iter().position(|p| *p == "CloudTrail")?;
+    let day = parts.get(c + 2..c + 5)?.join("-");
+    let d = day.parse::<jiff::civil::Date>().ok()?;
+    let start = d
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()?
+        .timestamp()
+        .as_second();
+    Some((start, start + 86_399))
+}
+
+/// How long after an event CloudTrail may deliver its file and the file
+/// still be read for a range that ended before it. CloudTrail delivers
+/// within about 5 minutes (User Guide, "How CloudTrail works"); a day is
+/// the margin.
+const LATE_DELIVERY: i64 = 86_400;
+
+/// Which log files to open: the accounts and the time range asked for. A
+/// file whose path places it outside either is passed over unopened and
+/// counted in coverage (`files_passed_over`); a file whose path says
+/// nothing (not in the AWSLogs layout) is read.
+#[derive(Debug, Clone, Default)]
+pub struct FileFilter {
+    pub accounts: Option<BTreeSet<String>>,
+    pub range: Option<(Timestamp, Timestamp)>,
+}
+
+impl FileFilter {
+    /// Whether the file must be read.
+    pub fn keeps(&self, name: &str) -> bool {
+        if let (Some(accounts), Some(a)) = (&self.accounts, path_account(name))
+            && !accounts.contains(&a)
+        {
+            return false;
+        }
+        if let (Some((start, end)), Some((first, last))) = (self.range, path_delivered(name)) {
+            // A file holds events up to its delivery: one delivered before
+            // the range holds none of it.
+            if last < start.as_second() || first > end.as_second() + LATE_DELIVERY {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// Decompresses (when gzipped) and parses one file into `part`.
@@ -744,21 +819,33 @@ pub fn import_cloudtrail(
     snap: &mut Snapshot,
     cat: &Catalog,
     inputs: &[CloudTrailInput],
+    filter: &FileFilter,
     threads: usize,
     on_file: &(dyn Fn() + Sync),
 ) {
     let mapper = EventMapper::new(cat);
     let resolver = Resolver::new(snap);
     for input in inputs {
+        let files: Vec<&InputFile> = input
+            .files
+            .iter()
+            .filter(|f| filter.keeps(&f.display()))
+            .collect();
+        for _ in files.len()..input.files.len() {
+            on_file();
+        }
         let next = AtomicUsize::new(0);
-        let total = Mutex::new(Partial::default());
+        let total = Mutex::new(Partial {
+            passed_over: (input.files.len() - files.len()) as u64,
+            ..Partial::default()
+        });
         std::thread::scope(|s| {
             for _ in 0..threads.max(1) {
                 s.spawn(|| {
                     let mut part = Partial::default();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(f) = input.files.get(i) else { break };
+                        let Some(f) = files.get(i) else { break };
                         read_file(f, &mapper, &resolver, &mut part);
                         on_file();
                     }
@@ -805,6 +892,16 @@ fn fold_into(
             count: a.count,
         });
     }
+    if part.files_read == 0 && part.passed_over > 0 {
+        snap.coverage.warnings.push(crate::model::Warning {
+            input: input.label.clone(),
+            message: format!(
+                "all {} log file(s) here were passed over: their paths name other accounts (import their \
+                 authorization details) or days outside the range asked",
+                part.passed_over
+            ),
+        });
+    }
     let files_skipped = part.skipped.len() as u64;
     snap.coverage.skipped.extend(part.skipped);
     for (arn, (n, file)) in part.unknown_principals {
@@ -830,6 +927,7 @@ fn fold_into(
         let mut cov = SourceCoverage::new(input.kind, &input.label);
         cov.files_read = part.files_read;
         cov.files_skipped = files_skipped;
+        cov.files_passed_over = part.passed_over;
         snap.coverage.sources.push(cov);
     }
     let mut accounts: Vec<_> = part.accounts.into_iter().collect();
@@ -841,6 +939,7 @@ fn fold_into(
         if i == 0 {
             cov.files_read = part.files_read;
             cov.files_skipped = files_skipped;
+            cov.files_passed_over = part.passed_over;
         }
         cov.records_read = st.records.values().sum();
         cov.records = st
@@ -1128,8 +1227,132 @@ mod tests {
             files,
             kind: SourceKind::AwsCloudtrailFiles,
         }];
-        import_cloudtrail(&mut s, catalog(), &inputs, threads, &|| {});
+        import_cloudtrail(
+            &mut s,
+            catalog(),
+            &inputs,
+            &FileFilter::default(),
+            threads,
+            &|| {},
+        );
         s
+    }
+
+    #[test]
+    fn a_path_tells_the_account_and_the_delivery() {
+        let t = |s: &str| s.parse::<Timestamp>().expect("time").as_second();
+        let name = "logs/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/10/02/\
+                    111122223333_CloudTrail_eu-west-1_20261002T1405Z_AbCd.json.gz";
+        assert_eq!(path_account(name).as_deref(), Some("111122223333"));
+        let at = t("2026-10-02T14:05:00Z");
+        assert_eq!(path_delivered(name), Some((at, at + 59)));
+        // An organization trail; a name without a time: the day folder.
+        let org = "AWSLogs/o-abc123def4/444455556666/CloudTrail/us-east-1/2026/10/03/events.json";
+        assert_eq!(path_account(org).as_deref(), Some("444455556666"));
+        let day = t("2026-10-03T00:00:00Z");
+        assert_eq!(path_delivered(org), Some((day, day + 86_399)));
+        // Outside the layout the path says nothing.
+        assert_eq!(path_account("exports/trail.json.gz"), None);
+        assert_eq!(path_delivered("exports/trail.json.gz"), None);
+        assert_eq!(
+            path_delivered("cloudtrail:LookupEvents (account 1, us-east-1)"),
+            None
+        );
+    }
+
+    #[test]
+    fn files_outside_the_accounts_or_the_range_are_not_kept() {
+        let t = |s: &str| s.parse::<Timestamp>().expect("time");
+        let f = FileFilter {
+            accounts: Some(["111122223333".to_string()].into()),
+            range: Some((t("2026-08-01T00:00:00Z"), t("2026-10-30T00:00:00Z"))),
+        };
+        let file = |acct: &str, stamp: &str| {
+            let day = format!("{}/{}/{}", &stamp[0..4], &stamp[4..6], &stamp[6..8]);
+            format!(
+                "AWSLogs/{acct}/CloudTrail/us-east-1/{day}/{acct}_CloudTrail_us-east-1_{stamp}_x.json.gz"
+            )
+        };
+        assert!(f.keeps(&file("111122223333", "20261001T1200Z")));
+        assert!(
+            !f.keeps(&file("999988887777", "20261001T1200Z")),
+            "another account"
+        );
+        assert!(
+            !f.keeps(&file("111122223333", "20260731T2355Z")),
+            "delivered before the range"
+        );
+        assert!(
+            f.keeps(&file("111122223333", "20260801T0005Z")),
+            "may hold the range's first minutes"
+        );
+        assert!(
+            f.keeps(&file("111122223333", "20261030T2300Z")),
+            "a late delivery of the range's end"
+        );
+        assert!(
+            !f.keeps(&file("111122223333", "20261101T0100Z")),
+            "more than a day after the range"
+        );
+        assert!(
+            f.keeps("exports/trail.json.gz"),
+            "a path that says nothing is read"
+        );
+        assert!(FileFilter::default().keeps(&file("999988887777", "20200101T0000Z")));
+    }
+
+    #[test]
+    fn passed_over_files_are_counted_and_not_opened() {
+        use serde_json::json;
+        let a = "arn:aws:iam::111122223333:user/dev/alice";
+        let ev = event(
+            a,
+            "iam.amazonaws.com",
+            "ListUsers",
+            "2026-10-01T11:00:00Z",
+            json!({}),
+        );
+        let path = |acct: &str, stamp: &str| {
+            format!(
+                "AWSLogs/{acct}/CloudTrail/us-east-1/2026/10/01/{acct}_CloudTrail_us-east-1_{stamp}_x.json.gz"
+            )
+        };
+        let files = vec![
+            InputFile::Embedded {
+                name: path("111122223333", "20261001T1105Z"),
+                bytes: gz(json!([ev.clone()])),
+            },
+            // Another account's file, and one of this account that is not
+            // even gzip: neither is opened, so neither is an error.
+            InputFile::Embedded {
+                name: path("999988887777", "20261001T1105Z"),
+                bytes: gz(json!([ev])),
+            },
+            InputFile::Embedded {
+                name: path("999988887777", "20261001T1110Z"),
+                bytes: b"not a log",
+            },
+        ];
+        let mut s = snapshot();
+        let inputs = [CloudTrailInput {
+            label: "ct".into(),
+            files,
+            kind: SourceKind::AwsCloudtrailFiles,
+        }];
+        let filter = FileFilter {
+            accounts: Some(["111122223333".to_string()].into()),
+            range: None,
+        };
+        let seen = AtomicUsize::new(0);
+        import_cloudtrail(&mut s, catalog(), &inputs, &filter, 2, &|| {
+            seen.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(seen.into_inner(), 3, "progress counts every file");
+        assert!(!s.coverage.is_partial(), "{:?}", s.coverage.skipped);
+        let cov = &s.coverage.sources[0];
+        assert_eq!((cov.files_read, cov.files_passed_over), (1, 2));
+        assert_eq!(s.usage.len(), 1);
+        assert_eq!(s.usage[0].count, 1);
     }
 
     #[test]
@@ -1280,40 +1503,101 @@ mod tests {
         assert!(s.usage.is_empty());
     }
 
+    /// The same events, in one file or split into files of random sizes, in
+    /// any order, read by 1 to 8 threads: the same usage, activity and
+    /// coverage (issue 4's invariant).
     #[test]
     fn file_order_splitting_and_threads_do_not_change_the_result() {
         use serde_json::json;
-        let a = "arn:aws:iam::111122223333:user/dev/alice";
-        let evs: Vec<_> = (0..40)
-            .map(|i| {
-                let name = ["ListUsers", "GetUser", "ListRoles", "GetRole"][i % 4];
-                event(
-                    a,
-                    "iam.amazonaws.com",
-                    name,
-                    &format!("2026-10-{:02}T10:00:00Z", 1 + i % 28),
-                    json!({}),
-                )
-            })
-            .collect();
-        let one = vec![InputFile::Embedded {
-            name: "all.json.gz".into(),
-            bytes: gz(json!(evs.clone())),
-        }];
-        let mut split: Vec<InputFile> = evs
-            .chunks(7)
-            .enumerate()
-            .map(|(i, c)| InputFile::Embedded {
-                name: format!("part{i}.json.gz"),
-                bytes: gz(json!(c)),
-            })
-            .collect();
-        split.reverse();
-        let key =
-            |s: &Snapshot| serde_json::to_string(&(&s.usage, &s.activity)).unwrap_or_default();
-        let a1 = key(&run(one, 1));
-        assert_eq!(a1, key(&run(split.clone(), 1)));
-        assert_eq!(a1, key(&run(split, 2)));
+        let alice = "arn:aws:iam::111122223333:user/dev/alice";
+        let session = json!({"type": "AssumedRole",
+            "arn": "arn:aws:sts::111122223333:assumed-role/app-role/s1", "accountId": "111122223333",
+            "sessionContext": {"sessionIssuer": {"type": "Role",
+                "arn": "arn:aws:iam::111122223333:role/service/app-role"}}});
+        let calls = [
+            ("iam.amazonaws.com", "ListUsers"),
+            ("iam.amazonaws.com", "GetRole"),
+            ("s3.amazonaws.com", "ListBuckets"),
+            ("ec2.amazonaws.com", "DescribeInstances"),
+            ("sts.amazonaws.com", "GetCallerIdentity"),
+        ];
+        // A small deterministic generator (no crate for it in tests).
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut evs = Vec::new();
+        for i in 0..600u64 {
+            let (src, name) = calls[next(calls.len() as u64) as usize];
+            let t = format!(
+                "2026-10-{:02}T{:02}:{:02}:{:02}Z",
+                1 + next(28),
+                next(24),
+                next(60),
+                i % 60
+            );
+            let mut e = event(alice, src, name, &t, json!({}));
+            match next(8) {
+                0 => e["userIdentity"] = session.clone(),
+                1 => e["errorCode"] = json!("AccessDenied"),
+                2 => e["errorCode"] = json!("ThrottlingException"),
+                3 => {
+                    e["userIdentity"] =
+                        json!({"type": "AWSService", "invokedBy": "ec2.amazonaws.com"})
+                }
+                4 => {
+                    e["userIdentity"] = json!({"type": "IAMUser", "arn": "arn:aws:iam::999988887777:user/x", "accountId": "999988887777"})
+                }
+                _ => {}
+            }
+            evs.push(e);
+        }
+        let arrange = |events: &[serde_json::Value], sizes: &mut dyn FnMut() -> usize| {
+            let mut files = Vec::new();
+            let mut rest = events;
+            while !rest.is_empty() {
+                let n = sizes().clamp(1, rest.len());
+                files.push(InputFile::Embedded {
+                    name: format!("part{}.json.gz", files.len()),
+                    bytes: gz(json!(rest[..n])),
+                });
+                rest = &rest[n..];
+            }
+            files
+        };
+        let key = |s: &Snapshot| {
+            let mut sources = s.coverage.sources.clone();
+            for c in &mut sources {
+                c.files_read = 0;
+            }
+            serde_json::to_string(&(&s.usage, &s.activity, &sources, &s.coverage.skipped))
+                .unwrap_or_default()
+        };
+        let reference = key(&run(arrange(&evs, &mut || usize::MAX), 1));
+        assert!(reference.contains("s3:ListAllMyBuckets"), "{reference}");
+        let mut shuffled = evs.clone();
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, next(i as u64 + 1) as usize);
+        }
+        for threads in [1, 2, 3, 8] {
+            let mut sizes = || 1 + next(50) as usize;
+            let mut split = arrange(&evs, &mut sizes);
+            split.reverse();
+            assert_eq!(
+                reference,
+                key(&run(split, threads)),
+                "split, {threads} threads"
+            );
+            let mixed = arrange(&shuffled, &mut sizes);
+            assert_eq!(
+                reference,
+                key(&run(mixed, threads)),
+                "shuffled, {threads} threads"
+            );
+        }
     }
 
     #[test]
