@@ -13,7 +13,8 @@ event), warms the page cache, then measures in the same run:
     the authorization details and writing the snapshot);
   - on the 1 GB input, trailscraper (PyPI, pinned in
     scripts/bench-requirements.txt, installed into .venv-bench):
-    `trailscraper select --log-dir` over the same files.
+    `trailscraper select --log-dir` over the same files (reading them), and
+    `select | generate` (records to IAM actions: the work permgap does).
 It prints wall time, events per second, MB/s of uncompressed logs and peak
 RSS (getrusage of the child), and each figure as a ratio to zcat. Nothing is
 asserted: the figures go in the README.
@@ -120,8 +121,13 @@ def main():
             rows.append((f"permgap import, --threads {threads}", w, rss))
         if size <= 1 and not args.no_trailscraper:
             ts = trailscraper()
-            w, rss, _ = run([ts, "select", "--log-dir", tree, "--from", "2026-07-01", "--to", "2026-11-02"])
+            span = ["--from", "2026-07-01", "--to", "2026-11-02"]
+            w, rss, _ = run([ts, "select", "--log-dir", tree] + span)
             rows.append(("trailscraper 0.10.0 select", w, rss))
+            # The same work as permgap's: records to IAM actions.
+            w, rss, _ = run(["sh", "-c", '"$1" select --log-dir "$2" --from "$3" --to "$4" | "$1" generate',
+                             "_", ts, tree, span[1], span[3]])
+            rows.append(("trailscraper select | generate", w, rss))
         print(f"{'':44} {'wall s':>8} {'events/s':>11} {'MB/s':>8} {'peak MB':>8} {'vs zcat':>8}")
         for name, w, rss in rows:
             print(f"{name:44} {w:8.2f} {events / w:11,.0f} {raw / w / 1e6:8.0f} {rss:8.0f} {zcat / w:7.2f}x",
