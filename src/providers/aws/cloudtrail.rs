@@ -417,11 +417,6 @@ impl Agg {
             count: 1,
         }
     }
-    fn add(&mut self, t: i64) {
-        self.first = self.first.min(t);
-        self.last = self.last.max(t);
-        self.count += 1;
-    }
     fn merge(&mut self, o: &Agg) {
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
@@ -729,139 +724,170 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
             .or_default() += malformed;
     }
     for rec in &records {
-        let account = rec
-            .recipient_account_id
-            .as_deref()
-            .or(file_account.as_deref())
-            .unwrap_or_default();
-        // Looked up by reference: a String only for an account not seen yet.
-        if !part.accounts.contains_key(account) {
-            part.accounts
-                .insert(account.to_string(), AccountStats::default());
+        tally_record(
+            part,
+            mapper,
+            resolver,
+            &name,
+            file_account.as_deref(),
+            rec,
+            None,
+        );
+    }
+}
+
+/// Counts one record into `part`: its account's tallies, and the usage and
+/// activity of its identity. `span` is what the record stands for when it is
+/// an aggregate (first, last, count: Athena's rows); none for one event, at
+/// its own time.
+fn tally_record(
+    part: &mut Partial,
+    mapper: &EventMapper<'_>,
+    resolver: &Resolver,
+    name: &str,
+    file_account: Option<&str>,
+    rec: &Record<'_>,
+    span: Option<Agg>,
+) {
+    let n = span.map_or(1, |s| s.count);
+    let account = rec
+        .recipient_account_id
+        .as_deref()
+        .or(file_account)
+        .unwrap_or_default();
+    // Looked up by reference: a String only for an account not seen yet.
+    if !part.accounts.contains_key(account) {
+        part.accounts
+            .insert(account.to_string(), AccountStats::default());
+    }
+    let Some(stats) = part.accounts.get_mut(account) else {
+        return;
+    };
+    let mut tally = |k: &'static str| *stats.records.entry(k).or_default() += n;
+    let (Some(time), Some(source), Some(event)) =
+        (&rec.event_time, &rec.event_source, &rec.event_name)
+    else {
+        tally("malformed");
+        return;
+    };
+    let span = match span {
+        Some(s) => s,
+        None => match event_second(time) {
+            Some(t) => Agg::new(t),
+            None => {
+                tally("malformed");
+                return;
+            }
+        },
+    };
+    stats.first = opt(stats.first, Some(span.first), i64::min);
+    stats.last = opt(stats.last, Some(span.last), i64::max);
+    // Network activity events (VPC endpoint traffic) repeat calls that are
+    // logged on their own; they are neither use nor data-event coverage.
+    let category = rec.event_category.as_deref();
+    if category == Some("NetworkActivity") {
+        tally("network-activity");
+        return;
+    }
+    let data =
+        category == Some("Data") || (category.is_none() && rec.management_event == Some(false));
+    if data {
+        if let Some(p) = mapper.prefix(source) {
+            stats.data_services.insert(p.to_string());
         }
-        let Some(stats) = part.accounts.get_mut(account) else {
-            continue;
-        };
-        let mut tally = |k: &'static str| *stats.records.entry(k).or_default() += 1;
-        let (Some(time), Some(source), Some(event)) =
-            (&rec.event_time, &rec.event_source, &rec.event_name)
-        else {
-            tally("malformed");
-            continue;
-        };
-        let Some(t) = event_second(time) else {
-            tally("malformed");
-            continue;
-        };
-        stats.first = opt(stats.first, Some(t), i64::min);
-        stats.last = opt(stats.last, Some(t), i64::max);
-        // Network activity events (VPC endpoint traffic) repeat calls that are
-        // logged on their own; they are neither use nor data-event coverage.
-        let category = rec.event_category.as_deref();
-        if category == Some("NetworkActivity") {
-            tally("network-activity");
-            continue;
+    } else {
+        stats.management = true;
+    }
+    let principal = match &rec.user_identity {
+        Some(ui) => resolver.resolve(ui),
+        None => Principal::External,
+    };
+    let who = match principal {
+        Principal::Identity(n) => n,
+        Principal::AwsService => {
+            tally("aws-service");
+            return;
         }
-        let data =
-            category == Some("Data") || (category.is_none() && rec.management_event == Some(false));
-        if data {
-            if let Some(p) = mapper.prefix(source) {
-                stats.data_services.insert(p.to_string());
-            }
-        } else {
-            stats.management = true;
+        Principal::Root => {
+            tally("root");
+            return;
         }
-        let principal = match &rec.user_identity {
-            Some(ui) => resolver.resolve(ui),
-            None => Principal::External,
-        };
-        let who = match principal {
-            Principal::Identity(n) => n,
-            Principal::AwsService => {
-                tally("aws-service");
-                continue;
-            }
-            Principal::Root => {
-                tally("root");
-                continue;
-            }
-            Principal::OtherAccount => {
-                tally("other-account");
-                continue;
-            }
-            Principal::External => {
-                tally("external-principal");
-                continue;
-            }
-            Principal::Unknown(arn) => {
-                tally("unknown-principal");
-                let e = part
-                    .unknown_principals
-                    .entry(arn)
-                    .or_insert((0, name.clone()));
-                e.0 += 1;
-                continue;
-            }
-        };
-        let signin = rec.event_type.as_deref() == Some("AwsConsoleSignIn");
-        let failed_signin = signin
-            && rec
-                .response_elements
-                .as_ref()
-                .and_then(|r| r.console_login.as_deref())
-                .is_some_and(|s| s != "Success");
-        // A failed sign-in is somebody knocking, not the identity being used:
-        // it would otherwise make a dormant user look alive.
-        if failed_signin {
-            tally("failed-sign-in");
-            continue;
+        Principal::OtherAccount => {
+            tally("other-account");
+            return;
         }
-        let denied = rec.error_code.as_deref().is_some_and(is_access_denied);
-        let kind = if denied {
-            ActivityKind::DeniedAttempt
-        } else if signin {
-            ActivityKind::ConsoleSignIn
-        } else {
-            ActivityKind::ApiCall
-        };
-        part.activity
-            .entry((who, kind))
-            .and_modify(|a| a.add(t))
-            .or_insert(Agg::new(t));
-        if denied {
-            tally("denied");
-            continue;
+        Principal::External => {
+            tally("external-principal");
+            return;
         }
-        part.key.clear();
-        part.key.push_str(source);
-        part.key.push('\t');
-        part.key.push_str(event);
-        if !part.mapped.contains_key(part.key.as_str()) {
-            part.mapped
-                .insert(part.key.clone(), mapper.map(source, event));
+        Principal::Unknown(arn) => {
+            tally("unknown-principal");
+            let e = part
+                .unknown_principals
+                .entry(arn)
+                .or_insert((0, name.to_string()));
+            e.0 += n;
+            return;
         }
-        match part
-            .mapped
-            .get(part.key.as_str())
-            .unwrap_or(&Mapped::Unknown)
-        {
-            Mapped::Actions(acts) => {
-                tally("used");
-                for &a in acts {
-                    part.usage
-                        .entry((who, a as u32))
-                        .and_modify(|x| x.add(t))
-                        .or_insert(Agg::new(t));
-                }
+    };
+    let signin = rec.event_type.as_deref() == Some("AwsConsoleSignIn");
+    let failed_signin = signin
+        && rec
+            .response_elements
+            .as_ref()
+            .and_then(|r| r.console_login.as_deref())
+            .is_some_and(|s| s != "Success");
+    // A failed sign-in is somebody knocking, not the identity being used:
+    // it would otherwise make a dormant user look alive.
+    if failed_signin {
+        tally("failed-sign-in");
+        return;
+    }
+    let denied = rec.error_code.as_deref().is_some_and(is_access_denied);
+    let kind = if denied {
+        ActivityKind::DeniedAttempt
+    } else if signin {
+        ActivityKind::ConsoleSignIn
+    } else {
+        ActivityKind::ApiCall
+    };
+    part.activity
+        .entry((who, kind))
+        .and_modify(|a| a.merge(&span))
+        .or_insert(span);
+    if denied {
+        tally("denied");
+        return;
+    }
+    part.key.clear();
+    part.key.push_str(source);
+    part.key.push('\t');
+    part.key.push_str(event);
+    if !part.mapped.contains_key(part.key.as_str()) {
+        part.mapped
+            .insert(part.key.clone(), mapper.map(source, event));
+    }
+    match part
+        .mapped
+        .get(part.key.as_str())
+        .unwrap_or(&Mapped::Unknown)
+    {
+        Mapped::Actions(acts) => {
+            tally("used");
+            for &a in acts {
+                part.usage
+                    .entry((who, a as u32))
+                    .and_modify(|x| x.merge(&span))
+                    .or_insert(span);
             }
-            Mapped::NoAction => tally("no-iam-action"),
-            Mapped::Unknown => {
-                tally("unknown-action");
-                *part
-                    .unknown_events
-                    .entry((source.to_string(), event.to_string()))
-                    .or_default() += 1;
-            }
+        }
+        Mapped::NoAction => tally("no-iam-action"),
+        Mapped::Unknown => {
+            tally("unknown-action");
+            *part
+                .unknown_events
+                .entry((source.to_string(), event.to_string()))
+                .or_default() += n;
         }
     }
 }
