@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: what CI runs (.ci/run) and what a newcomer runs.
 # Needs the Rust toolchain and python3; it installs the AWS API emulator moto
-# (pinned) into ./.venv and starts it on 127.0.0.1 for the live AWS tests.
+# and DuckDB (pinned, tests/moto/requirements.txt) into ./.venv, and starts
+# moto on 127.0.0.1 for the live AWS tests (DuckDB checks the Athena SQL).
 # npm (on the project's machines) runs the catalog drift check, which is
 # skipped with a notice when npm is absent.
 set -euo pipefail

@@ -45,6 +45,8 @@ pub enum SourceKind {
     AwsCloudtrailFiles,
     /// CloudTrail's LookupEvents API: management events of the last 90 days.
     AwsCloudtrailLookup,
+    /// CloudTrail aggregated by an Amazon Athena query over the trail's table.
+    AwsCloudtrailAthena,
     AwsCredentialReport,
     /// IAM Access Advisor (service last accessed, action level where tracked).
     AwsAccessAdvisor,
@@ -55,7 +57,9 @@ impl SourceKind {
     pub fn observes_usage(self) -> bool {
         matches!(
             self,
-            SourceKind::AwsCloudtrailFiles | SourceKind::AwsCloudtrailLookup
+            SourceKind::AwsCloudtrailFiles
+                | SourceKind::AwsCloudtrailLookup
+                | SourceKind::AwsCloudtrailAthena
         )
     }
 }

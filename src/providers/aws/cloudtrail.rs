@@ -892,6 +892,81 @@ fn tally_record(
     }
 }
 
+/// Aggregated rows of CloudTrail events (an Athena query's, columns as
+/// [`super::athena::COLUMNS`]) into `snap`, through the same mapping and
+/// identity resolution as log files: each row stands for `events` events
+/// between `first_seen` and `last_seen`. Returns how many rows could not be
+/// read (no time or count); they are also tallied as malformed.
+pub fn import_rows(
+    snap: &mut Snapshot,
+    cat: &Catalog,
+    label: &str,
+    rows: &[Vec<Option<String>>],
+) -> u64 {
+    let mapper = EventMapper::new(cat);
+    let resolver = Resolver::new(snap);
+    let mut part = Partial::default();
+    let mut bad = 0;
+    for row in rows {
+        let col = |i: usize| {
+            row.get(i)
+                .and_then(|v| v.as_deref())
+                .filter(|v| !v.is_empty())
+                .map(Cow::Borrowed)
+        };
+        let count = col(14).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        let span = match (
+            col(12).and_then(|t| event_second(&t)),
+            col(13).and_then(|t| event_second(&t)),
+        ) {
+            (Some(first), Some(last)) if count > 0 => Agg { first, last, count },
+            _ => {
+                bad += 1;
+                let account = col(5).map(|a| a.into_owned()).unwrap_or_default();
+                *part
+                    .accounts
+                    .entry(account)
+                    .or_default()
+                    .records
+                    .entry("malformed")
+                    .or_default() += 1;
+                continue;
+            }
+        };
+        let rec = Record {
+            event_time: col(12),
+            event_source: col(6),
+            event_name: col(7),
+            user_identity: Some(UserIdentity {
+                kind: col(0),
+                arn: col(1),
+                account_id: col(2),
+                user_name: col(3),
+                session_context: col(4).map(|arn| SessionContext {
+                    session_issuer: Some(SessionIssuer { arn: Some(arn) }),
+                }),
+            }),
+            error_code: col(10),
+            event_category: col(9),
+            management_event: None,
+            event_type: col(8),
+            recipient_account_id: col(5),
+            response_elements: col(11).map(|c| ResponseElements {
+                console_login: Some(c),
+            }),
+        };
+        tally_record(&mut part, &mapper, &resolver, label, None, &rec, Some(span));
+    }
+    let input = CloudTrailInput {
+        label: label.to_string(),
+        files: Vec::new(),
+        kind: SourceKind::AwsCloudtrailAthena,
+    };
+    fold_into(snap, cat, &resolver, &input, part);
+    snap.normalize();
+    bad
+}
+
 /// Lists the log files under `path` (a file, or a directory walked in path
 /// order), passing over digest and insight files. Unreadable directory
 /// entries are returned as skipped.

@@ -1,6 +1,7 @@
 //! AWS: the IAM policy language, the importers of `aws iam` exports, and
 //! CloudTrail.
 
+pub mod athena;
 pub mod cloudtrail;
 pub mod credential_report;
 pub mod import;
