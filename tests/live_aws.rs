@@ -835,6 +835,10 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
             "--access-advisor",
             "--cloudtrail-s3",
             "s3://trail-bucket/logs",
+            "--cloudtrail-athena",
+            "trails.cloudtrail_logs",
+            "--athena-output",
+            "s3://trail-bucket/athena/",
             "--concurrency",
             "2",
             "--output",
@@ -856,6 +860,10 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
             "s3://trail-bucket/logs",
             "--access-advisor",
             "--org",
+            "--cloudtrail-athena",
+            "trails.cloudtrail_logs",
+            "--athena-output",
+            "s3://trail-bucket/athena/",
         ],
     );
     // doctor names the account a collection could not reach, beforehand.
@@ -997,6 +1005,131 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
         .unwrap_or_default();
     assert_eq!(app_sys["scp_levels"].as_array().map(Vec::len), Some(3));
     assert_eq!(app_sys["name"], "app");
+}
+
+/// Athena's rows (moto serves them as seeded through its
+/// /moto-api/static/athena/query-results endpoint; it does not run SQL) are
+/// folded like log records, and the query moto received is permgap's.
+#[test]
+fn athena_rows_are_read_as_usage() {
+    let Some(m) = moto() else { return };
+    let header: Vec<Value> = permgap::providers::aws::athena::COLUMNS
+        .iter()
+        .map(|c| serde_json::json!({"VarCharValue": c}))
+        .collect();
+    let row = |name: &str, source: &str, error: Option<&str>, n: u32| {
+        let v = [
+            Some("IAMUser"),
+            Some("arn:aws:iam::123456789012:user/ann"),
+            Some("123456789012"),
+            Some("ann"),
+            None,
+            Some("123456789012"),
+            Some(source),
+            Some(name),
+            Some("AwsApiCall"),
+            Some("Management"),
+            error,
+            None,
+            Some("2026-10-02T08:00:00Z"),
+            Some("2026-10-20T08:00:00Z"),
+            None, // the count, set below
+        ];
+        let mut data: Vec<Value> = v
+            .iter()
+            .map(|x| match x {
+                Some(t) => serde_json::json!({"VarCharValue": t}),
+                None => serde_json::json!({}),
+            })
+            .collect();
+        data[14] = serde_json::json!({"VarCharValue": n.to_string()});
+        serde_json::json!({"Data": data})
+    };
+    let results = serde_json::json!({"results": [{"rows": [
+        {"Data": header},
+        row("ListBuckets", "s3.amazonaws.com", None, 5),
+        row("DescribeInstances", "ec2.amazonaws.com", Some("Client.UnauthorizedOperation"), 2)
+    ], "column_info": []}]});
+    let python = std::env::var("PERMGAP_TEST_PYTHON").expect("python");
+    let seed = format!(
+        "import urllib.request;urllib.request.urlopen(urllib.request.Request('{}/moto-api/static/athena/query-results', \
+         data=open(0).read().encode(), method='POST')).read()",
+        m.endpoint
+    );
+    let mut child = Command::new(&python)
+        .args(["-c", &seed])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("seed athena");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(results.to_string().as_bytes())
+        .expect("write");
+    assert!(child.wait().expect("seed").success());
+    let snap = m.dir.join("athena.json");
+    ok(&permgap(
+        m,
+        &[
+            "collect",
+            "aws",
+            "--no-credential-report",
+            "--cloudtrail-athena",
+            "trails.cloudtrail_logs",
+            "--athena-workgroup",
+            "primary",
+            "--athena-output",
+            "s3://athena-results/permgap/",
+            "--output",
+            &path(&snap),
+        ],
+    ));
+    let v = audit_json(m, &snap);
+    let ann = v["identities"]
+        .as_array()
+        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        ann["used_permissions"]
+            .to_string()
+            .contains("\"s3:ListAllMyBuckets\""),
+        "{ann}"
+    );
+    assert!(
+        !ann["used_permissions"].to_string().contains("ec2:"),
+        "a denial is not use"
+    );
+    let src = v["coverage"]["sources"]
+        .as_array()
+        .and_then(|x| x.iter().find(|s| s["kind"] == "aws-cloudtrail-athena"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(src["records_read"], 7, "{src}");
+    assert_eq!(src["records"], serde_json::json!({"denied": 2, "used": 5}));
+    // The query moto was given.
+    let asked = Command::new(&python)
+        .args([
+            "-c",
+            &format!(
+                "import boto3,json;a=boto3.client('athena',endpoint_url='{}',region_name='us-east-1',\
+                 aws_access_key_id='testing',aws_secret_access_key='testing');\
+                 ids=a.list_query_executions()['QueryExecutionIds'];\
+                 print(json.dumps([a.get_query_execution(QueryExecutionId=i)['QueryExecution'] for i in ids],default=str))",
+                m.endpoint
+            ),
+        ])
+        .output()
+        .expect("list queries");
+    let text = String::from_utf8_lossy(&asked.stdout);
+    assert!(
+        text.contains("FROM \\\"trails\\\".\\\"cloudtrail_logs\\\"")
+            && text.contains("recipientaccountid IN ('123456789012')")
+            && text.contains("s3://athena-results/permgap/"),
+        "{text}"
+    );
 }
 
 #[test]

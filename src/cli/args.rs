@@ -123,6 +123,14 @@ pub struct DoctorAws {
     /// Also check IAM Access Advisor's two actions (on one user or role).
     #[arg(long)]
     pub access_advisor: bool,
+    /// Also check running a query on this Athena table (`DATABASE.TABLE`;
+    /// `LIMIT 0`, so nothing is scanned).
+    #[arg(long = "cloudtrail-athena", value_name = "DATABASE.TABLE")]
+    pub cloudtrail_athena: Option<String>,
+    #[arg(long, value_name = "NAME", default_value = "primary")]
+    pub athena_workgroup: String,
+    #[arg(long, value_name = "S3_URL")]
+    pub athena_output: Option<String>,
     /// Also check the organization's reads, and that `--role-name` can be
     /// assumed in every active member account (naming those where not).
     #[arg(long)]
@@ -189,6 +197,19 @@ pub struct LiveAws {
     /// access over 400 days, action-level where AWS tracks it.
     #[arg(long)]
     pub access_advisor: bool,
+    /// CloudTrail aggregated in Amazon Athena: the trail's table
+    /// (`DATABASE.TABLE`, the table the Athena User Guide defines for
+    /// CloudTrail). Only (identity, event, outcome, first, last, count) rows
+    /// come back.
+    #[arg(long = "cloudtrail-athena", value_name = "DATABASE.TABLE")]
+    pub cloudtrail_athena: Vec<String>,
+    /// The Athena workgroup to run the query in.
+    #[arg(long, value_name = "NAME", default_value = "primary")]
+    pub athena_workgroup: String,
+    /// Where Athena writes the query's results (`s3://...`), unless the
+    /// workgroup sets it.
+    #[arg(long, value_name = "S3_URL")]
+    pub athena_output: Option<String>,
     /// Audit every account of the AWS Organization the credentials manage:
     /// assume `--role-name` in each, fold in the SCPs that apply to it.
     #[arg(long)]

@@ -90,7 +90,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
     let rt = runtime()?;
     let bars = Bars::new(cli);
 
-    let (results, warnings, s3) = rt
+    let (results, warnings, s3, athena) = rt
         .block_on(async {
             let conf = live::sdk_config(&opts).await;
             let (jobs, warnings) = if a.org {
@@ -148,7 +148,8 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                 .filter_map(|(_, r)| r.as_ref().ok().map(|(_, id)| id.clone()))
                 .collect();
             let s3 = s3_inputs(&conf, &accounts, a, (start, end), &bars).await;
-            Ok::<_, LiveError>((results, warnings, s3))
+            let athena = athena_rows(&conf, &accounts, a, (start, end), &bars).await;
+            Ok::<_, LiveError>((results, warnings, s3, athena))
         })
         .context("AWS collection failed")?;
 
@@ -178,6 +179,23 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
             Err(e) => snap.coverage.skipped.push(Skipped {
                 input: url,
                 reason: e.to_string(),
+            }),
+        }
+    }
+    for (label, rows) in athena {
+        match rows {
+            Ok(rows) => {
+                let bad = cloudtrail::import_rows(&mut snap, aws::catalog(), &label, &rows);
+                if bad > 0 {
+                    snap.coverage.warnings.push(Warning {
+                        input: label,
+                        message: format!("{bad} row(s) without a time or a count were passed over"),
+                    });
+                }
+            }
+            Err(e) => snap.coverage.skipped.push(Skipped {
+                input: label,
+                reason: format!("{e}; its usage is missing"),
             }),
         }
     }
@@ -519,6 +537,54 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<Lo
             src.regions = Some(read.clone());
         }
     }
+}
+
+type AthenaRows = Vec<(String, Result<Vec<Vec<Option<String>>>, LiveError>)>;
+
+/// Runs the aggregate query on every `--cloudtrail-athena` table, for the
+/// collected accounts and the range.
+async fn athena_rows(
+    conf: &SdkConfig,
+    accounts: &[String],
+    a: &args::LiveAws,
+    (start, end): (Timestamp, Timestamp),
+    bars: &Bars,
+) -> AthenaRows {
+    use crate::providers::aws::athena;
+    let mut out = Vec::new();
+    if accounts.is_empty() {
+        return out;
+    }
+    for table in &a.cloudtrail_athena {
+        let label = format!("athena:{table}");
+        let sql = match athena::usage_sql(table, start, end, accounts, athena::Dialect::Athena) {
+            Ok(sql) => sql,
+            Err(e) => {
+                out.push((
+                    label,
+                    Err(LiveError::Call {
+                        account: "Athena".into(),
+                        operation: "athena:StartQueryExecution",
+                        message: e.to_string(),
+                    }),
+                ));
+                continue;
+            }
+        };
+        let target = athena::AthenaTarget {
+            table: table.clone(),
+            workgroup: a.athena_workgroup.clone(),
+            output: a.athena_output.clone(),
+        };
+        let line = bars.line(&format!("Athena query on {table}"));
+        let rows = athena::run_query(conf, &target, &sql, &|state| {
+            line.set_message(format!("Athena query on {table}: {}", state.to_lowercase()));
+        })
+        .await;
+        line.finish_and_clear();
+        out.push((label, rows));
+    }
+    out
 }
 
 /// Lists the CloudTrail files of every `--cloudtrail-s3` location for the

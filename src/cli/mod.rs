@@ -441,6 +441,13 @@ fn doctor_aws(a: &args::DoctorAws) -> Result<Exit, Failure> {
             s3_url: a.cloudtrail_s3.clone(),
             access_advisor: a.access_advisor,
             org_role: a.org.then(|| a.role_name.clone()),
+            athena: a.cloudtrail_athena.as_ref().map(|t| {
+                crate::providers::aws::athena::AthenaTarget {
+                    table: t.clone(),
+                    workgroup: a.athena_workgroup.clone(),
+                    output: a.athena_output.clone(),
+                }
+            }),
         };
         live::doctor(&conf, &checks).await
     });

@@ -124,6 +124,138 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12",
     ))
 }
 
+/// Where and how to run the query.
+#[derive(Debug, Clone)]
+pub struct AthenaTarget {
+    /// `DATABASE.TABLE`.
+    pub table: String,
+    pub workgroup: String,
+    /// `s3://...` for the results, unless the workgroup sets one.
+    pub output: Option<String>,
+}
+
+/// How long a query may run before permgap gives up on it.
+const QUERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+fn call_err(
+    operation: &'static str,
+    e: &(dyn std::error::Error + 'static),
+) -> super::live::LiveError {
+    super::live::LiveError::Call {
+        account: "Athena".into(),
+        operation,
+        message: super::live::error_message(e),
+    }
+}
+
+/// Runs `sql` in Athena and returns its rows (every value as text or null),
+/// the header row checked against [`COLUMNS`] and left out: the query is
+/// started, polled until it ends (1 s apart at first, then 5 s), and its
+/// results read page by page.
+pub async fn run_query(
+    conf: &aws_config::SdkConfig,
+    target: &AthenaTarget,
+    sql: &str,
+    on_state: &(dyn Fn(&str) + Sync),
+) -> Result<Vec<Vec<Option<String>>>, super::live::LiveError> {
+    use super::live::LiveError;
+    use aws_sdk_athena::types::{QueryExecutionState, ResultConfiguration};
+    let c = aws_sdk_athena::config::Builder::from(conf)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8))
+        .build();
+    let athena = aws_sdk_athena::Client::from_conf(c);
+    let mut start = athena
+        .start_query_execution()
+        .query_string(sql)
+        .work_group(&target.workgroup);
+    if let Some(out) = &target.output {
+        start =
+            start.result_configuration(ResultConfiguration::builder().output_location(out).build());
+    }
+    let started = start
+        .send()
+        .await
+        .map_err(|e| call_err("athena:StartQueryExecution", &e))?;
+    let id = started.query_execution_id().unwrap_or_default().to_string();
+    let began = tokio::time::Instant::now();
+    let mut polls = 0u32;
+    loop {
+        let ex = athena
+            .get_query_execution()
+            .query_execution_id(&id)
+            .send()
+            .await
+            .map_err(|e| call_err("athena:GetQueryExecution", &e))?;
+        let status = ex.query_execution().and_then(|q| q.status());
+        match status.and_then(|s| s.state()) {
+            Some(QueryExecutionState::Succeeded) => break,
+            Some(state @ (QueryExecutionState::Failed | QueryExecutionState::Cancelled)) => {
+                let why = status
+                    .and_then(|s| s.state_change_reason())
+                    .unwrap_or("no reason given");
+                return Err(LiveError::Call {
+                    account: "Athena".into(),
+                    operation: "athena:GetQueryExecution",
+                    message: format!("query {id} {}: {why}", state.as_str().to_lowercase()),
+                });
+            }
+            other => {
+                on_state(other.map_or("QUEUED", |s| s.as_str()));
+                if began.elapsed() > QUERY_TIMEOUT {
+                    return Err(LiveError::Call {
+                        account: "Athena".into(),
+                        operation: "athena:GetQueryExecution",
+                        message: format!(
+                            "query {id} still running after 30 minutes: not waited for"
+                        ),
+                    });
+                }
+                polls += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(if polls < 10 {
+                    1000
+                } else {
+                    5000
+                }))
+                .await;
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let mut token: Option<String> = None;
+    let mut header = true;
+    loop {
+        let page = athena
+            .get_query_results()
+            .query_execution_id(&id)
+            .max_results(1000)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| call_err("athena:GetQueryResults", &e))?;
+        for row in page.result_set().map(|r| r.rows()).unwrap_or_default() {
+            let values: Vec<Option<String>> = row
+                .data()
+                .iter()
+                .map(|d| d.var_char_value().map(str::to_string))
+                .collect();
+            // The first row of a SELECT's results is its header.
+            if header {
+                header = false;
+                let names: Vec<&str> = values.iter().map(|v| v.as_deref().unwrap_or("")).collect();
+                if names == COLUMNS {
+                    continue;
+                }
+            }
+            rows.push(values);
+        }
+        match page.next_token() {
+            Some(t) if token.as_deref() != Some(t) => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,6 +43,9 @@ pub const OPERATIONS: &[&str] = &[
     "organizations:ListPoliciesForTarget",
     "organizations:DescribePolicy",
     "sts:AssumeRole",
+    "athena:StartQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -932,6 +935,8 @@ pub struct DoctorOptions {
     pub access_advisor: bool,
     /// The organization's reads, and assuming this role in every member.
     pub org_role: Option<String>,
+    /// Running a query on this Athena table.
+    pub athena: Option<super::athena::AthenaTarget>,
 }
 
 fn failed(what: &str, required: bool, detail: impl Into<String>) -> Check {
@@ -1026,7 +1031,71 @@ pub async fn doctor(conf: &SdkConfig, opts: &DoctorOptions) -> Vec<Check> {
     if let Some(role) = &opts.org_role {
         out.extend(doctor_org(conf, &caller, &partition, role).await);
     }
+    if let Some(target) = &opts.athena {
+        out.extend(doctor_athena(conf, target).await);
+    }
     out
+}
+
+/// A query on the table that scans nothing (`LIMIT 0`): it checks the three
+/// Athena actions, and what Athena needs besides (the table in Glue, the
+/// results location).
+async fn doctor_athena(conf: &SdkConfig, target: &super::athena::AthenaTarget) -> Vec<Check> {
+    let ops = [
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "athena:GetQueryResults",
+    ];
+    let table = match super::athena::table_ref(&target.table) {
+        Ok(t) => t,
+        Err(e) => {
+            return ops
+                .iter()
+                .map(|o| failed(o, false, e.to_string()))
+                .collect();
+        }
+    };
+    let sql = format!("SELECT * FROM {table} LIMIT 0");
+    let r = super::athena::run_query(conf, target, &sql, &|_| {}).await;
+    let (failed_op, why) = match &r {
+        Ok(_) => ("", String::new()),
+        Err(
+            LiveError::Call {
+                operation, message, ..
+            }
+            | LiveError::Denied {
+                operation, message, ..
+            },
+        ) => (*operation, message.clone()),
+        Err(e) => (ops[0], e.to_string()),
+    };
+    let at = ops
+        .iter()
+        .position(|o| *o == failed_op)
+        .unwrap_or(ops.len());
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| match i.cmp(&at) {
+            std::cmp::Ordering::Less => Check {
+                what: (*op).into(),
+                status: CheckStatus::Ok,
+                required: false,
+                detail: "allowed".into(),
+            },
+            std::cmp::Ordering::Equal if why.contains("AccessDenied") => Check {
+                what: (*op).into(),
+                status: CheckStatus::Denied,
+                required: false,
+                detail: format!("denied: grant {op} ({why})"),
+            },
+            std::cmp::Ordering::Equal => failed(op, false, format!("could not be checked: {why}")),
+            std::cmp::Ordering::Greater => failed(
+                op,
+                false,
+                format!("could not be checked after {failed_op} failed"),
+            ),
+        })
+        .collect()
 }
 
 /// Listing the trail's location, and reading its first object (one byte:
@@ -1280,6 +1349,9 @@ mod tests {
                 // Issues temporary credentials to read the member accounts
                 // with; changes nothing in them.
                 "AssumeRole",
+                // Runs the SELECT permgap writes (athena::usage_sql); Athena
+                // keeps its result in the output location.
+                "StartQueryExecution",
             ]
             .iter()
             .any(|p| name.starts_with(p));
