@@ -159,6 +159,13 @@ fn records() -> Vec<Value> {
                 o.insert(k.clone(), v.clone());
             }
         }
+        // Every role session has its own name, as instance and Lambda
+        // sessions do: the query must group them under their role.
+        if let Some(arn) = r.pointer_mut("/userIdentity/arn")
+            && arn.as_str().is_some_and(|a| a.contains(":assumed-role/"))
+        {
+            *arn = json!(format!("arn:aws:sts::{ACCOUNT}:assumed-role/app/i-{i}"));
+        }
         out.push(r);
     }
     out

@@ -1,7 +1,10 @@
 //! CloudTrail usage aggregated where the logs already are: a query over the
 //! standard CloudTrail table of Amazon Athena that returns one row per
 //! (principal, event, outcome) with its first and last time and its count,
-//! never the events themselves. The rows are folded through the same event
+//! never the events themselves. A role's sessions are one principal: the
+//! session's ARN is dropped when the session issuer names the role, so a
+//! fleet of instance or Lambda sessions makes one row per event, not one per
+//! session. The rows are folded through the same event
 //! mapping and identity resolution as the file reader
 //! ([`super::cloudtrail::import_rows`]).
 //!
@@ -102,7 +105,7 @@ pub fn usage_sql(
     Ok(format!(
         "SELECT
   useridentity.type AS identity_type,
-  useridentity.arn AS identity_arn,
+  CASE WHEN useridentity.sessioncontext.sessionissuer.arn IS NULL THEN useridentity.arn END AS identity_arn,
   useridentity.accountid AS identity_account,
   useridentity.username AS user_name,
   useridentity.sessioncontext.sessionissuer.arn AS issuer_arn,
