@@ -6,6 +6,31 @@ use include_dir::{Dir, include_dir};
 use crate::providers::InputFile;
 
 static DEMO_AWS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/aws");
+static DEMO_GCP: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/gcp");
+
+/// The demo's GCP export folder (`fixtures/demo/gcp`, made by
+/// `scripts/gen_demo_gcp.py`): each file with its path inside the folder.
+pub fn gcp_files() -> Vec<(String, InputFile)> {
+    let mut out = Vec::new();
+    fn walk(d: &'static Dir<'static>, out: &mut Vec<(String, InputFile)>) {
+        for f in d.files() {
+            let p = f.path().to_string_lossy().replace('\\', "/");
+            out.push((
+                p.clone(),
+                InputFile::Embedded {
+                    name: format!("demo/gcp/{p}"),
+                    bytes: f.contents(),
+                },
+            ));
+        }
+        for sub in d.dirs() {
+            walk(sub, out);
+        }
+    }
+    walk(&DEMO_GCP, &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
 
 /// The audit time of the demo's data.
 pub const DEMO_AS_OF: &str = "2026-11-01T00:00:00Z";

@@ -99,7 +99,7 @@ fn demo_json_golden() {
 #[test]
 fn demo_json_holds_its_invariants() {
     let v = demo_json();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["as_of"], DEMO_AS_OF);
     assert_eq!(v["window_days"], 90);
     assert_eq!(v["partial"], false);
@@ -131,11 +131,21 @@ fn demo_json_holds_its_invariants() {
         }
         assert!(n("pci") <= 100);
     }
-    // Sorted by (system, id).
-    let keys: Vec<(String, String)> = ids
+    // Sorted by (cloud, system, id).
+    let keys: Vec<(String, String, String)> = ids
         .iter()
-        .map(|i| (i["system"].to_string(), i["id"].to_string()))
+        .map(|i| {
+            (
+                i["cloud"].to_string(),
+                i["system"].to_string(),
+                i["id"].to_string(),
+            )
+        })
         .collect();
+    // The demo shows AWS and GCP.
+    for cloud in ["\"aws\"", "\"gcp\""] {
+        assert!(keys.iter().any(|k| k.0 == cloud), "{cloud} in the demo");
+    }
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
@@ -176,8 +186,44 @@ fn import_then_audit_equals_the_demo() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let from_files = json_of(&o);
     let demo = demo_json();
-    assert_eq!(from_files["identities"], demo["identities"]);
-    assert_eq!(from_files["systems"], demo["systems"]);
+    let of = |v: &Value, key: &str, cloud: &str| -> Vec<Value> {
+        v[key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .filter(|i| i["cloud"] == cloud)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        of(&from_files, "identities", "aws"),
+        of(&demo, "identities", "aws")
+    );
+    assert_eq!(
+        of(&from_files, "systems", "aws"),
+        of(&demo, "systems", "aws")
+    );
+    // The GCP exports on disk give the demo's GCP audit.
+    let gsnap = dir.path().join("gcp.json").to_string_lossy().to_string();
+    let o = permgap(&[
+        "import",
+        "gcp",
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/demo/gcp")
+            .to_string_lossy(),
+        "-o",
+        &gsnap,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = permgap(&["audit", &gsnap, "--as-of", DEMO_AS_OF, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let gcp = json_of(&o);
+    assert!(!of(&gcp, "identities", "gcp").is_empty());
+    assert_eq!(
+        of(&gcp, "identities", "gcp"),
+        of(&demo, "identities", "gcp")
+    );
+    assert_eq!(of(&gcp, "systems", "gcp"), of(&demo, "systems", "gcp"));
     // Same input, same bytes: a second import writes the same snapshot.
     let snap2 = dir.path().join("snap2.json");
     let o = import_demo(&snap2.to_string_lossy());

@@ -14,6 +14,9 @@ pub struct Attachment {
     pub policy: String,
     /// The group it is inherited through, if any.
     pub via: Option<String>,
+    /// GCP: where the role is bound, and under which condition.
+    pub scope: Option<String>,
+    pub condition: Option<String>,
 }
 
 /// Evaluates policy documents once each, remembering which failed.
@@ -90,6 +93,8 @@ pub fn attachments(snap: &Snapshot, identity: &Identity) -> Vec<Attachment> {
         .map(|g| Attachment {
             policy: g.policy.clone(),
             via: None,
+            scope: (identity.cloud == crate::catalog::Cloud::Gcp).then(|| g.scope.clone()),
+            condition: g.condition.clone(),
         })
         .collect();
     for group in &identity.member_of {
@@ -97,6 +102,8 @@ pub fn attachments(snap: &Snapshot, identity: &Identity) -> Vec<Attachment> {
             out.extend(g.grants.iter().map(|x| Attachment {
                 policy: x.policy.clone(),
                 via: Some(group.clone()),
+                scope: None,
+                condition: x.condition.clone(),
             }));
         }
     }

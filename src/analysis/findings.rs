@@ -69,7 +69,7 @@ pub static INACTIVE_IDENTITY: FindingKind = FindingKind {
     short: "inactive",
     title: "Identity inactive during the whole window",
     severity: Severity::Medium,
-    clouds: &[Cloud::Aws],
+    clouds: &[Cloud::Aws, Cloud::Gcp],
     what: "An identity that existed before the window and shows no activity inside it: no API call, \
            sign-in, access-key use or denied attempt in the logs, and no later \"last used\" date. \
            Only raised where a usage source covers the identity's account.",
@@ -84,7 +84,7 @@ pub static OVER_PROVISIONED_IDENTITY: FindingKind = FindingKind {
     short: "over-prov",
     title: "Active identity that leaves most of its permissions unused",
     severity: Severity::Medium,
-    clouds: &[Cloud::Aws],
+    clouds: &[Cloud::Aws, Cloud::Gcp],
     what: "An identity active in the window whose Permission Creep Index is high (67 or more): it \
            uses a small part of what it is granted, weighted by risk.",
     why: "Every unused permission is attack surface: whoever takes the identity's credentials gets \
@@ -96,11 +96,13 @@ pub static OVER_PROVISIONED_IDENTITY: FindingKind = FindingKind {
 pub static SUPER_IDENTITY: FindingKind = FindingKind {
     id: "super-identity",
     short: "super",
-    title: "Identity holding every permission, or full IAM write",
+    title: "Identity holding every permission, or the power to grant itself any",
     severity: Severity::High,
-    clouds: &[Cloud::Aws],
+    clouds: &[Cloud::Aws, Cloud::Gcp],
     what: "An identity that holds every action of the catalog (`*` on `*`), or every IAM Write and \
-           Permissions management action, which lets it grant itself anything.",
+           Permissions management action (AWS), or `resourcemanager.projects.setIamPolicy` without a \
+           condition (GCP: Owner, or a role bound on the project or above that carries it), which \
+           lets it grant itself anything.",
     why: "A super identity is a full account takeover if its credentials leak, and it can erase the \
           traces of its own use.",
     fix: "Keep administrator access to a few break-glass identities protected by MFA and alerting; \
@@ -112,7 +114,7 @@ pub static UNUSED_HIGH_RISK: FindingKind = FindingKind {
     short: "risky-unused",
     title: "Unused high-risk permissions",
     severity: Severity::High,
-    clouds: &[Cloud::Aws],
+    clouds: &[Cloud::Aws, Cloud::Gcp],
     what: "Permissions management actions (they change who can do what) and destructive Write actions \
            (Delete, Terminate, Disable, ...) that the identity holds and did not use in the window. \
            Unobservable permissions are never counted here.",
@@ -127,7 +129,7 @@ pub static UNUSED_ATTACHED_POLICY: FindingKind = FindingKind {
     short: "unused-policy",
     title: "Attached policy none of whose permissions was used",
     severity: Severity::Low,
-    clouds: &[Cloud::Aws],
+    clouds: &[Cloud::Aws, Cloud::Gcp],
     what: "A policy attached to an active identity (directly or through a group) that grants it \
            observable permissions, none of which the identity used in the window.",
     why: "Policies attached \"just in case\" are the usual source of permission creep, and they hide \
@@ -161,6 +163,72 @@ pub static STALE_PASSWORD: FindingKind = FindingKind {
     fix: "Remove the user's login profile (console password); the user can get one back when needed.",
 };
 
+pub static BASIC_ROLE: FindingKind = FindingKind {
+    id: "basic-role",
+    short: "basic-role",
+    title: "Basic role Owner or Editor held",
+    severity: Severity::High,
+    clouds: &[Cloud::Gcp],
+    what: "A principal bound to `roles/owner` or `roles/editor` on a project, a folder or the \
+           organization. (Google-managed service agents are not flagged.)",
+    why: "Basic roles predate IAM's predefined roles and grant thousands of permissions across every \
+          service of the project: Editor alone can create, change and delete almost anything, and \
+          Owner can also change the project's IAM policy. Google recommends against them in \
+          production.",
+    fix: "Replace the binding with predefined or custom roles covering what the principal used (its \
+          used permissions, and IAM Recommender's role recommendations), then remove the basic role.",
+};
+
+pub static PUBLIC_MEMBER: FindingKind = FindingKind {
+    id: "public-member",
+    short: "public",
+    title: "Role granted to allUsers or allAuthenticatedUsers",
+    severity: Severity::High,
+    clouds: &[Cloud::Gcp],
+    what: "A binding whose member is `allUsers` (anyone on the internet, signed in or not) or \
+           `allAuthenticatedUsers` (anyone with a Google account, in any organization). Always \
+           raised, whatever the role.",
+    why: "Whatever the role allows, the whole internet can do, without credentials of yours. Public \
+          buckets and datasets are the classic cloud data leak.",
+    fix: "Remove the member from the binding. If something must be public, serve it from a resource \
+          made for it (a bucket behind a load balancer, signed URLs), and keep the grant as narrow \
+          as one object-read role on one resource.",
+};
+
+pub static UNUSED_ESCALATION: FindingKind = FindingKind {
+    id: "unused-escalation-permissions",
+    short: "escalation",
+    title: "Unused permissions that change IAM or act as a service account",
+    severity: Severity::High,
+    clouds: &[Cloud::Gcp],
+    what: "`*.setIamPolicy`, `iam.serviceAccounts.actAs`, the token and signing permissions of \
+           service accounts (`getAccessToken`, `signBlob`, `signJwt`, ...), key creation, and custom \
+           role changes, held by the principal and not used in the window, where the audit logs \
+           would have shown their use.",
+    why: "Each is a privilege escalation path: setIamPolicy grants any role, actAs and token \
+          creation borrow a service account's permissions, a new key is a credential that outlives \
+          the principal's own.",
+    fix: "Move these permissions out of the principal's roles (for example bind \
+          `roles/iam.serviceAccountUser` on the one service account it deploys with, not on the \
+          project), or remove the binding.",
+};
+
+pub static UNUSED_SERVICE_ACCOUNT_KEY: FindingKind = FindingKind {
+    id: "unused-service-account-key",
+    short: "unused-key",
+    title: "User-managed service account key not used in the window",
+    severity: Severity::Medium,
+    clouds: &[Cloud::Gcp],
+    what: "An enabled user-managed key of a service account, older than the window, whose last \
+           authentication (Policy Analyzer's `serviceAccountKeyLastAuthentication`, or the audit \
+           logs' `serviceAccountKeyName`) is before the window or absent. Raised only where Policy \
+           Analyzer's key activity covers the project: the audit logs alone do not see every use.",
+    why: "A key file is a long-lived password for the service account. Unused keys still work for \
+          whoever finds them in a repository, a CI variable or a laptop.",
+    fix: "Disable the key (`gcloud iam service-accounts keys disable`), wait, then delete it; prefer \
+          attached service accounts or workload identity federation to keys.",
+};
+
 /// Every finding kind, in a stable order.
 pub static REGISTRY: &[&FindingKind] = &[
     &SUPER_IDENTITY,
@@ -170,6 +238,10 @@ pub static REGISTRY: &[&FindingKind] = &[
     &STALE_ACCESS_KEY,
     &STALE_PASSWORD,
     &UNUSED_ATTACHED_POLICY,
+    &BASIC_ROLE,
+    &PUBLIC_MEMBER,
+    &UNUSED_ESCALATION,
+    &UNUSED_SERVICE_ACCOUNT_KEY,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static FindingKind> {
@@ -213,13 +285,17 @@ mod tests {
         assert_eq!(
             ids,
             [
+                "basic-role",
                 "inactive-identity",
                 "over-provisioned-identity",
+                "public-member",
                 "stale-access-key",
                 "stale-password",
                 "super-identity",
                 "unused-attached-policy",
+                "unused-escalation-permissions",
                 "unused-high-risk-permissions",
+                "unused-service-account-key",
             ]
         );
     }

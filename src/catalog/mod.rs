@@ -6,11 +6,13 @@
 //! kilobytes whatever its policies say.
 
 pub mod aws;
+pub mod gcp;
 pub mod pattern;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use fixedbitset::FixedBitSet;
 use serde::{Deserialize, Serialize};
@@ -194,6 +196,9 @@ pub struct Catalog {
     pub cloud: Cloud,
     /// Where the data comes from, for reports.
     pub source: &'static str,
+    /// Between the service and the action: `s3:GetObject` (AWS),
+    /// `storage.objects.get` (GCP).
+    pub sep: &'static str,
     pub perms: Vec<Permission>,
     pub services: Vec<Service>,
     service_index: HashMap<String, u32>,
@@ -225,7 +230,10 @@ impl Catalog {
     /// `service:Action` in the catalog's casing.
     pub fn qualified(&self, i: usize) -> String {
         let p = &self.perms[i];
-        format!("{}:{}", self.services[p.service as usize].prefix, p.name)
+        format!(
+            "{}{}{}",
+            self.services[p.service as usize].prefix, self.sep, p.name
+        )
     }
 
     /// The indices of `set`, in the order of their `service:Action` names.
@@ -280,7 +288,7 @@ impl Catalog {
             set.insert_range(..);
             return self.perms.len();
         }
-        let Some((svc, act)) = pat.split_once(':') else {
+        let Some((svc, act)) = pat.split_once(self.sep) else {
             return 0;
         };
         let mut n = 0;
@@ -312,7 +320,7 @@ impl Catalog {
     /// Builds a catalog from `(prefix, service name)` and
     /// `(prefix, action, level, resource types)` rows. Rows of one service
     /// must be contiguous.
-    fn build(
+    pub(crate) fn build(
         cloud: Cloud,
         source: &'static str,
         services: &[(String, String)],
@@ -325,6 +333,7 @@ impl Catalog {
         let mut cat = Catalog {
             cloud,
             source,
+            sep: if cloud == Cloud::Gcp { "." } else { ":" },
             perms: Vec::with_capacity(rows.len()),
             services: Vec::new(),
             service_index: HashMap::new(),
@@ -337,7 +346,7 @@ impl Catalog {
                 _ => {
                     let start = cat.perms.len();
                     cat.service_index
-                        .insert(prefix.clone(), cat.services.len() as u32);
+                        .insert(prefix.to_ascii_lowercase(), cat.services.len() as u32);
                     cat.services.push(Service {
                         name: names
                             .get(prefix.as_str())
@@ -351,12 +360,44 @@ impl Catalog {
             };
             perm.service = svc as u32;
             cat.perm_index.insert(
-                format!("{}:{}", prefix, perm.name.to_ascii_lowercase()),
+                format!(
+                    "{}{}{}",
+                    prefix.to_ascii_lowercase(),
+                    cat.sep,
+                    perm.name.to_ascii_lowercase()
+                ),
                 cat.perms.len() as u32,
             );
             cat.perms.push(perm);
             cat.services[svc].range.end = cat.perms.len();
         }
         cat
+    }
+}
+
+/// The catalogs of an audit, one per cloud it covers.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogs {
+    list: Vec<Arc<Catalog>>,
+}
+
+impl Catalogs {
+    pub fn new(list: Vec<Arc<Catalog>>) -> Self {
+        Catalogs { list }
+    }
+
+    /// The AWS catalog alone.
+    pub fn aws() -> Self {
+        Catalogs {
+            list: vec![aws::shared()],
+        }
+    }
+
+    pub fn get(&self, cloud: Cloud) -> Option<&Arc<Catalog>> {
+        self.list.iter().find(|c| c.cloud == cloud)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Catalog>> {
+        self.list.iter()
     }
 }

@@ -73,6 +73,39 @@ pub enum ImportCommand {
     /// AWS: `aws iam get-account-authorization-details`, CloudTrail logs,
     /// and optionally `aws iam get-credential-report`.
     Aws(ImportAws),
+    /// GCP: a folder of `gcloud` exports (IAM policies of projects, folders
+    /// and the organization, ancestry, roles, service accounts, keys,
+    /// Policy Analyzer activities, audit log entries).
+    #[command(after_long_help = GCP_LAYOUT)]
+    Gcp(ImportGcp),
+}
+
+/// The export folder's layout, as `import gcp --help` shows it.
+const GCP_LAYOUT: &str = "\
+Layout of DIR (gcloud writes no resource name into a policy export, so the folder names it):
+  organizations/ORG_ID/iam-policy.json   gcloud organizations get-iam-policy ORG_ID --format=json
+  folders/FOLDER_ID/iam-policy.json      gcloud resource-manager folders get-iam-policy FOLDER_ID --format=json
+  projects/PROJECT/iam-policy.json       gcloud projects get-iam-policy PROJECT --format=json
+  projects/PROJECT/ancestors.json        gcloud projects get-ancestors PROJECT --format=json
+  projects/PROJECT/project.json          gcloud projects describe PROJECT --format=json   (optional)
+  projects/PROJECT/service-accounts.json gcloud iam service-accounts list --project PROJECT --format=json
+  projects/PROJECT/keys/EMAIL.json       gcloud iam service-accounts keys list --iam-account EMAIL --managed-by=user --format=json
+  projects/PROJECT/activity/NAME.json    gcloud policy-intelligence query-activity --project PROJECT --format=json
+                                           --activity-type=serviceAccountLastAuthentication (or serviceAccountKeyLastAuthentication)
+  roles/NAME.json                        gcloud iam roles describe ROLE [--project P | --organization O] --format=json
+                                           (custom roles; predefined roles are built in)
+  **/logs/NAME.json                      gcloud logging read 'logName:\"cloudaudit.googleapis.com\"' --project PROJECT
+                                           --freshness=90d --format=json   (also --organization / --folder)
+Every project with an iam-policy.json is audited.";
+
+#[derive(Debug, Args)]
+pub struct ImportGcp {
+    /// The folder of exports (layout below).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Where to write the snapshot (JSON).
+    #[arg(long, short, value_name = "SNAPSHOT.json")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

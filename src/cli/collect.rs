@@ -626,6 +626,8 @@ mod tests {
             id: id.into(),
             name: None,
             scp_levels: vec![],
+            ancestors: Vec::new(),
+            audit_log_configs: Vec::new(),
         });
         (format!("account {id}"), Ok((s, id.to_string())))
     }

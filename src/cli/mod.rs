@@ -89,6 +89,16 @@ pub fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<Exit, Failure> {
     match &cli.command {
         Command::Import(args::ImportCommand::Aws(a)) => import_aws(cli, a),
+        Command::Import(args::ImportCommand::Gcp(a)) => {
+            if !a.dir.is_dir() {
+                return Err(usage(anyhow!(
+                    "{}: not a folder; give the folder of `gcloud` exports (see `permgap import gcp --help`)",
+                    a.dir.display()
+                )));
+            }
+            let snap = crate::providers::gcp::import::import_dir(&a.dir);
+            save_snapshot(cli, &a.output, &snap)
+        }
         Command::Collect(args::CollectCommand::Aws(a)) => {
             let snap = collect::collect_aws(cli, &a.live)?;
             save_snapshot(cli, &a.output, &snap)
@@ -304,6 +314,10 @@ fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
         range: None,
     };
     read_cloudtrail(cli, &mut snap, &inputs, &filter);
+    snap.merge(crate::providers::gcp::import::import_files(
+        "demo/gcp",
+        crate::demo::gcp_files(),
+    ));
     snap.normalize();
     Ok(snap)
 }
@@ -366,13 +380,13 @@ fn audit_and_render(
     args: &args::ReportArgs,
 ) -> Result<Exit, Failure> {
     let (window, format, output) = (args.window, args.format, args.output.as_deref());
-    let cat = aws::catalog();
+    let cats = analysis::catalogs(snap);
     let cfg = AuditConfig {
         as_of,
         window_days: window,
     };
-    let audit = analysis::audit(snap, cat, &cfg);
-    let report = Report::build(audit, cat);
+    let audit = analysis::audit_all(snap, &cats, &cfg);
+    let report = Report::build(audit, &cats);
     let exit = if report.partial {
         Exit::Partial
     } else {

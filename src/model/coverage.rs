@@ -50,6 +50,12 @@ pub enum SourceKind {
     AwsCredentialReport,
     /// IAM Access Advisor (service last accessed, action level where tracked).
     AwsAccessAdvisor,
+    /// GCP IAM policies and roles (entitlements).
+    GcpIamPolicy,
+    /// GCP Cloud Audit Logs (`gcloud logging read`, `entries.list`).
+    GcpAuditLogs,
+    /// GCP Policy Analyzer: service account and key last authentication.
+    GcpPolicyAnalyzer,
 }
 
 impl SourceKind {
@@ -60,6 +66,7 @@ impl SourceKind {
             SourceKind::AwsCloudtrailFiles
                 | SourceKind::AwsCloudtrailLookup
                 | SourceKind::AwsCloudtrailAthena
+                | SourceKind::GcpAuditLogs
         )
     }
 }

@@ -140,6 +140,29 @@ pub struct System {
     /// organization, or the management account, which SCPs never restrict).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scp_levels: Vec<Vec<String>>,
+    /// GCP: the folders and organization above the project, nearest first
+    /// (`folders/123`, `organizations/456`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<String>,
+    /// GCP: the Data Access audit logs turned on for the project, by the
+    /// `auditConfigs` of its IAM policy and its ancestors'. Admin Activity
+    /// logs are always on and not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_log_configs: Vec<AuditLogConfig>,
+}
+
+/// One Data Access log type turned on for a service (GCP `auditConfigs`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct AuditLogConfig {
+    /// `allServices` or a service such as `storage.googleapis.com`.
+    pub service: String,
+    /// `ADMIN_READ`, `DATA_READ` or `DATA_WRITE`.
+    pub log_type: String,
+    /// Members whose use is not logged (`user:alice@example.com`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exempted_members: Vec<String>,
+    /// Where it is set (`projects/p`, `folders/1`, `organizations/2`).
+    pub set_on: String,
 }
 
 #[derive(
@@ -157,6 +180,11 @@ pub enum IdentityKind {
     WorkloadUser,
     /// Azure service principal or managed identity, GCP service account.
     ServicePrincipal,
+    /// Principals granted as a set whose members are not listed: GCP
+    /// `group:`, `domain:`, `principalSet://`, `allUsers`,
+    /// `allAuthenticatedUsers`. Logs name the member who acted, never the
+    /// set, so a set's use cannot be observed; its grants are still audited.
+    PrincipalSet,
 }
 
 impl IdentityKind {
@@ -172,13 +200,15 @@ impl IdentityKind {
             Self::Role => "role",
             Self::WorkloadUser => "workload-user",
             Self::ServicePrincipal => "service-principal",
+            Self::PrincipalSet => "principal-set",
         }
     }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Identity {
-    /// Globally unique: the ARN in AWS.
+    /// Globally unique: the ARN in AWS; `projects/P/members/MEMBER` in GCP,
+    /// where one principal is an identity per project it is granted in.
     pub id: String,
     pub cloud: Cloud,
     /// The authorization system (AWS account ID) it lives in.
@@ -210,8 +240,14 @@ pub struct Identity {
 pub struct Grant {
     /// The policy's `id` in [`Snapshot::policies`].
     pub policy: String,
-    /// Scope of the grant: the AWS account for identity policies.
+    /// Scope of the grant: the AWS account for identity policies; in GCP the
+    /// resource whose IAM policy binds it (`projects/p`, `folders/1`,
+    /// `organizations/2`), inherited down to the project.
     pub scope: String,
+    /// A condition the grant holds under (GCP: the binding's condition,
+    /// its title and expression): its permissions are conditional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -254,6 +290,13 @@ pub enum EvidenceSource {
     AwsCredentialReport,
     AwsAuthorizationDetails,
     AwsAccessAdvisor,
+    /// GCP Cloud Audit Logs: the permissions checked, per principal.
+    GcpAuditLogs,
+    /// GCP IAM policies (a binding exists).
+    GcpIamPolicy,
+    /// GCP Policy Analyzer activities: last authentication of service
+    /// accounts and their keys.
+    GcpPolicyAnalyzer,
 }
 
 /// Observed use of one permission by one identity, aggregated.
@@ -281,6 +324,8 @@ pub enum ActivityKind {
     AccessKeyUse,
     /// AWS `RoleLastUsed` from the authorization details.
     RoleLastUsed,
+    /// GCP: a service account (or one of its keys) authenticated.
+    Authentication,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -308,7 +353,8 @@ pub struct ServiceAccess {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Credential {
     pub identity: String,
-    /// `password`, `access-key-1`, `access-key-2`.
+    /// `password`, `access-key-1`, `access-key-2`; GCP `key/<KEY_ID>` (a
+    /// user-managed service account key).
     pub kind: String,
     pub active: bool,
     /// Created, or last rotated (access keys), or last changed (passwords).

@@ -2,6 +2,7 @@
 //! reads the files the cloud's own CLI exports; `live` calls its APIs.
 
 pub mod aws;
+pub mod gcp;
 
 /// One input file: on disk, or embedded in the binary (the demo).
 #[derive(Debug, Clone)]

@@ -15,12 +15,14 @@ use serde::Serialize;
 use crate::analysis::Audit;
 use crate::analysis::findings::Severity;
 use crate::analysis::pci::PciLevel;
-use crate::catalog::{Catalog, Cloud, PermSet};
+use std::sync::Arc;
+
+use crate::catalog::{Catalog, Catalogs, Cloud, PermSet};
 use crate::model::{Coverage, IdentityKind, PolicyKind};
 
 /// Version of the report format. Additive changes keep it; a removal or a
 /// change of meaning bumps it.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {
@@ -32,8 +34,9 @@ pub struct Report {
     pub window_start: Timestamp,
     /// True when some input was skipped: the exit code is then 3.
     pub partial: bool,
-    pub catalog: CatalogInfo,
-    /// One summary per authorization system (AWS account).
+    /// The permission catalog of each cloud audited.
+    pub catalogs: Vec<CatalogInfo>,
+    /// One summary per authorization system (AWS account, GCP project).
     pub systems: Vec<SystemReport>,
     /// Acting identities (users and roles; groups hold grants but never act),
     /// sorted by system then `id`.
@@ -74,12 +77,12 @@ pub struct SystemReport {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct IdentityReport {
-    /// The ARN.
+    /// The ARN (AWS); `projects/P/members/MEMBER` (GCP).
     pub id: String,
     pub name: String,
     pub kind: IdentityKind,
     pub cloud: Cloud,
-    /// The account ID.
+    /// The account ID (AWS), the project ID (GCP).
     pub system: String,
     /// Managed by the provider (AWS service-linked role): not proposed for change.
     pub provider_managed: bool,
@@ -150,16 +153,16 @@ pub struct FindingReport {
     pub policy: Option<String>,
 }
 
-/// A set of permissions, serialized as its `service:Action` names in byte
-/// order, written one by one: a report never holds the strings of every
-/// identity's lists at once.
+/// A set of permissions, serialized as its names (`service:Action`,
+/// `service.resource.verb`) in byte order, written one by one: a report
+/// never holds the strings of every identity's lists at once.
 pub struct PermList {
-    cat: &'static Catalog,
+    cat: Arc<Catalog>,
     set: PermSet,
 }
 
 impl PermList {
-    pub fn new(cat: &'static Catalog, set: PermSet) -> Self {
+    pub fn new(cat: Arc<Catalog>, set: PermSet) -> Self {
         PermList { cat, set }
     }
 
@@ -181,16 +184,20 @@ impl std::fmt::Debug for PermList {
 impl Serialize for PermList {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        struct Name<'a>(&'a str, &'a str);
+        struct Name<'a>(&'a str, &'a str, &'a str);
         impl Serialize for Name<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&format_args!("{}:{}", self.0, self.1))
+                s.collect_str(&format_args!("{}{}{}", self.0, self.1, self.2))
             }
         }
         let order = self.cat.sorted_by_name(&self.set);
         let mut seq = s.serialize_seq(Some(order.len()))?;
         for i in order {
-            seq.serialize_element(&Name(self.cat.prefix_of(i), &self.cat.perms[i].name))?;
+            seq.serialize_element(&Name(
+                self.cat.prefix_of(i),
+                self.cat.sep,
+                &self.cat.perms[i].name,
+            ))?;
         }
         seq.end()
     }
@@ -220,7 +227,13 @@ fn round2(x: f64) -> f64 {
 
 impl Report {
     /// Takes the audit by value: its permission sets move into the report.
-    pub fn build(audit: Audit, cat: &'static Catalog) -> Report {
+    /// `cats` holds the catalog of every cloud the audit covers.
+    pub fn build(audit: Audit, cats: &Catalogs) -> Report {
+        let cat_of = |cloud: Cloud| {
+            cats.get(cloud)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(crate::catalog::gcp::catalog(std::iter::empty())))
+        };
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
             tool: Tool {
@@ -231,11 +244,15 @@ impl Report {
             window_days: audit.config.window_days,
             window_start: audit.config.window_start(),
             partial: audit.is_partial(),
-            catalog: CatalogInfo {
-                cloud: cat.cloud,
-                source: cat.source.into(),
-                permissions: cat.len(),
-            },
+            catalogs: cats
+                .iter()
+                .filter(|c| audit.systems.iter().any(|s| s.cloud == c.cloud))
+                .map(|c| CatalogInfo {
+                    cloud: c.cloud,
+                    source: c.source.into(),
+                    permissions: c.len(),
+                })
+                .collect(),
             systems: audit
                 .systems
                 .iter()
@@ -257,67 +274,70 @@ impl Report {
             identities: audit
                 .identities
                 .into_iter()
-                .map(|i| IdentityReport {
-                    id: i.id.clone(),
-                    name: i.name.clone(),
-                    kind: i.kind,
-                    cloud: i.cloud,
-                    system: i.system.clone(),
-                    provider_managed: i.provider_managed,
-                    granted: i.granted.count_ones(..),
-                    used: i.used.count_ones(..),
-                    unused: i.unused.count_ones(..),
-                    unobservable: i.unobservable.count_ones(..),
-                    conditional: i.conditional.count_ones(..),
-                    pci: i.pci,
-                    pci_level: i.pci_level,
-                    pci_drivers: PciDriversReport {
-                        weighted_unused: round2(i.drivers.weighted_unused),
-                        weighted_granted: round2(i.drivers.weighted_granted),
-                        top_unused_services: i
-                            .drivers
-                            .top_services
+                .map(|i| {
+                    let cat = cat_of(i.cloud);
+                    IdentityReport {
+                        id: i.id.clone(),
+                        name: i.name.clone(),
+                        kind: i.kind,
+                        cloud: i.cloud,
+                        system: i.system.clone(),
+                        provider_managed: i.provider_managed,
+                        granted: i.granted.count_ones(..),
+                        used: i.used.count_ones(..),
+                        unused: i.unused.count_ones(..),
+                        unobservable: i.unobservable.count_ones(..),
+                        conditional: i.conditional.count_ones(..),
+                        pci: i.pci,
+                        pci_level: i.pci_level,
+                        pci_drivers: PciDriversReport {
+                            weighted_unused: round2(i.drivers.weighted_unused),
+                            weighted_granted: round2(i.drivers.weighted_granted),
+                            top_unused_services: i
+                                .drivers
+                                .top_services
+                                .iter()
+                                .map(|(s, n, w)| ServiceWeight {
+                                    service: s.clone(),
+                                    unused: *n,
+                                    weight: round2(*w),
+                                })
+                                .collect(),
+                        },
+                        last_activity: i.last_activity,
+                        active_in_window: i.active_in_window,
+                        used_permissions: PermList::new(cat.clone(), i.used),
+                        unused_permissions: PermList::new(cat.clone(), i.unused),
+                        unobservable_permissions: PermList::new(cat.clone(), i.unobservable),
+                        conditional_permissions: PermList::new(cat.clone(), i.conditional),
+                        used_without_grant: PermList::new(cat, i.used_without_grant),
+                        policies: i
+                            .policies
                             .iter()
-                            .map(|(s, n, w)| ServiceWeight {
-                                service: s.clone(),
-                                unused: *n,
-                                weight: round2(*w),
+                            .map(|p| PolicyReport {
+                                id: p.policy.clone(),
+                                name: p.name.clone(),
+                                kind: p.kind,
+                                via_group: p.via.clone(),
+                                granted: p.granted,
+                                used: p.used,
                             })
                             .collect(),
-                    },
-                    last_activity: i.last_activity,
-                    active_in_window: i.active_in_window,
-                    used_permissions: PermList::new(cat, i.used),
-                    unused_permissions: PermList::new(cat, i.unused),
-                    unobservable_permissions: PermList::new(cat, i.unobservable),
-                    conditional_permissions: PermList::new(cat, i.conditional),
-                    used_without_grant: PermList::new(cat, i.used_without_grant),
-                    policies: i
-                        .policies
-                        .iter()
-                        .map(|p| PolicyReport {
-                            id: p.policy.clone(),
-                            name: p.name.clone(),
-                            kind: p.kind,
-                            via_group: p.via.clone(),
-                            granted: p.granted,
-                            used: p.used,
-                        })
-                        .collect(),
-                    findings: i
-                        .findings
-                        .iter()
-                        .map(|f| FindingReport {
-                            id: f.kind.id.into(),
-                            title: f.kind.title.into(),
-                            short: f.kind.short.into(),
-                            severity: f.kind.severity,
-                            message: f.message.clone(),
-                            permissions: f.permissions.clone(),
-                            permissions_total: f.total,
-                            policy: f.policy.clone(),
-                        })
-                        .collect(),
+                        findings: i
+                            .findings
+                            .iter()
+                            .map(|f| FindingReport {
+                                id: f.kind.id.into(),
+                                title: f.kind.title.into(),
+                                short: f.kind.short.into(),
+                                severity: f.kind.severity,
+                                message: f.message.clone(),
+                                permissions: f.permissions.clone(),
+                                permissions_total: f.total,
+                                policy: f.policy.clone(),
+                            })
+                            .collect(),
+                    }
                 })
                 .collect(),
             coverage: audit.coverage,

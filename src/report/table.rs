@@ -7,7 +7,7 @@ use std::io::Write;
 
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
-use super::Report;
+use super::{IdentityReport, Report};
 use crate::analysis::pci::PciLevel;
 use crate::model::IdentityKind;
 
@@ -89,18 +89,117 @@ fn date(t: Option<jiff::Timestamp>) -> String {
 }
 
 pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::io::Result<()> {
+    let catalogs: Vec<String> = report
+        .catalogs
+        .iter()
+        .map(|c| format!("{} catalog of {} permissions", c.cloud, c.permissions))
+        .collect();
     writeln!(
         out,
-        "permgap audit: {} to {} ({} days), {} catalog of {} permissions",
+        "permgap audit: {} to {} ({} days), {}",
         date(Some(report.window_start)),
         date(Some(report.as_of)),
         report.window_days,
-        report.catalog.cloud,
-        report.catalog.permissions
+        match report.catalogs.as_slice() {
+            [] => "no catalog".to_string(),
+            [_] => catalogs.join(""),
+            many => format!(
+                "catalogs: {} permissions",
+                many.iter()
+                    .map(|c| format!("{} {}", c.cloud, c.permissions))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
     )?;
     writeln!(out)?;
 
-    let mut ids: Vec<_> = report.identities.iter().collect();
+    // Several systems: a table for each, under its name.
+    let many = report.systems.len() > 1;
+    let unit = if report
+        .systems
+        .iter()
+        .all(|s| s.cloud == crate::catalog::Cloud::Aws)
+    {
+        "Account"
+    } else if report
+        .systems
+        .iter()
+        .all(|s| s.cloud == crate::catalog::Cloud::Gcp)
+    {
+        "Project"
+    } else {
+        "System"
+    };
+    let groups: Vec<(Option<&str>, Vec<&IdentityReport>)> = if many {
+        report
+            .systems
+            .iter()
+            .map(|s| {
+                (
+                    Some(s.id.as_str()),
+                    report
+                        .identities
+                        .iter()
+                        .filter(|i| i.cloud == s.cloud && i.system == s.id)
+                        .collect(),
+                )
+            })
+            .collect()
+    } else {
+        vec![(None, report.identities.iter().collect())]
+    };
+    for (system, ids) in groups {
+        if let Some(id) = system {
+            let what = report
+                .systems
+                .iter()
+                .find(|s| s.id == id)
+                .map_or("", |s| match s.cloud {
+                    crate::catalog::Cloud::Aws => "AWS account",
+                    crate::catalog::Cloud::Azure => "Azure subscription",
+                    crate::catalog::Cloud::Gcp => "GCP project",
+                });
+            writeln!(out, "{what} {id}")?;
+        }
+        identity_table(ids, opts, out)?;
+    }
+
+    let mut s = new_table(opts);
+    s.set_header([
+        unit,
+        "Identities",
+        "PCI",
+        "Granted",
+        "Used",
+        "Unused",
+        "Unobs.",
+        "Findings (high/med/low)",
+    ]);
+    for sys in &report.systems {
+        let sev = |k| sys.findings_by_severity.get(&k).copied().unwrap_or(0);
+        use crate::analysis::findings::Severity::*;
+        s.add_row(vec![
+            Cell::new(&sys.id),
+            num(sys.identities),
+            pci_cell(sys.pci, sys.pci_level, opts),
+            num(sys.granted),
+            num(sys.used),
+            num(sys.unused),
+            num(sys.unobservable),
+            Cell::new(format!("{}/{}/{}", sev(High), sev(Medium), sev(Low))),
+        ]);
+    }
+    write_table(out, &mut s)?;
+    writeln!(out)?;
+    render_coverage(report, opts, out)
+}
+
+fn identity_table(
+    mut ids: Vec<&IdentityReport>,
+    opts: TableOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     ids.sort_by(|a, b| {
         b.pci
             .cmp(&a.pci)
@@ -127,6 +226,8 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
             Cell::new(truncate(&i.name, NAME_WIDTH)),
             Cell::new(match i.kind {
                 IdentityKind::WorkloadUser => "workload",
+                IdentityKind::ServicePrincipal => "service",
+                IdentityKind::PrincipalSet => "set",
                 k => k.label(),
             }),
             num(i.granted),
@@ -138,36 +239,7 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
         ]);
     }
     write_table(out, &mut t)?;
-    writeln!(out)?;
-
-    let mut s = new_table(opts);
-    s.set_header([
-        "Account",
-        "Identities",
-        "PCI",
-        "Granted",
-        "Used",
-        "Unused",
-        "Unobs.",
-        "Findings (high/med/low)",
-    ]);
-    for sys in &report.systems {
-        let sev = |k| sys.findings_by_severity.get(&k).copied().unwrap_or(0);
-        use crate::analysis::findings::Severity::*;
-        s.add_row(vec![
-            Cell::new(&sys.id),
-            num(sys.identities),
-            pci_cell(sys.pci, sys.pci_level, opts),
-            num(sys.granted),
-            num(sys.used),
-            num(sys.unused),
-            num(sys.unobservable),
-            Cell::new(format!("{}/{}/{}", sev(High), sev(Medium), sev(Low))),
-        ]);
-    }
-    write_table(out, &mut s)?;
-    writeln!(out)?;
-    render_coverage(report, opts, out)
+    writeln!(out)
 }
 
 /// Writes `text` wrapped to the width, continuation lines indented two more.
@@ -197,10 +269,13 @@ fn render_coverage(
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let account = src
-            .system
-            .as_deref()
-            .map_or_else(String::new, |a| format!(" (account {a})"));
+        let account = src.system.as_deref().map_or_else(String::new, |a| {
+            if kind.starts_with("gcp-") {
+                format!(" (project {a})")
+            } else {
+                format!(" (account {a})")
+            }
+        });
         if src.kind.observes_usage() {
             line(out, w, 2, &format!("{kind}{account}: {}", src.input))?;
             if let Some(regions) = &src.regions {

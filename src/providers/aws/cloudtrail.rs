@@ -1296,6 +1296,8 @@ mod tests {
             id: "111122223333".into(),
             name: None,
             scp_levels: Vec::new(),
+            ancestors: Vec::new(),
+            audit_log_configs: Vec::new(),
         });
         let mk = |arn: &str, name: &str, kind| Identity {
             id: arn.into(),

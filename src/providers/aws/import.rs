@@ -254,6 +254,8 @@ pub(crate) fn import_gaad(snap: &mut Snapshot, name: &str, gaad: &Gaad) -> Resul
         id: account.clone(),
         name: None,
         scp_levels: Vec::new(),
+        ancestors: Vec::new(),
+        audit_log_configs: Vec::new(),
     });
 
     let managed: HashMap<&str, &ManagedPolicyDetail> =
@@ -275,6 +277,7 @@ pub(crate) fn import_gaad(snap: &mut Snapshot, name: &str, gaad: &Gaad) -> Resul
             grants.push(Grant {
                 policy: id,
                 scope: account.clone(),
+                condition: None,
             });
         }
     };
@@ -284,6 +287,7 @@ pub(crate) fn import_gaad(snap: &mut Snapshot, name: &str, gaad: &Gaad) -> Resul
             grants.push(Grant {
                 policy: p.policy_arn.clone(),
                 scope: account.clone(),
+                condition: None,
             });
         }
     };

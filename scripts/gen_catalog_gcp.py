@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Generate permgap's Google Cloud IAM catalog (predefined roles and permissions).
+
+Source: the GitHub repository iann0036/iam-dataset (MIT licence, Copyright (c)
+2021 Ian Mckay), folder gcp/. Its CI writes gcp/predefined_roles.json from
+`gcloud iam roles list --show-deleted` and one gcp/roles/<NAME>.json per listed
+role from `gcloud iam roles describe`. Only data facts (role names, titles,
+stages, permission lists) are taken; no code. The commit used is pinned below
+(SOURCE_COMMIT / SOURCE_DATE) and written into the output headers; pass
+--commit/--date if you generate from another commit.
+
+Getting the input, at the pinned commit:
+
+    git clone <GitHub iann0036/iam-dataset> iam-dataset
+    git -C iam-dataset checkout 2073fa52ac008a45477aa0b1b4580cd99135bf60
+    python3 scripts/gen_catalog_gcp.py iam-dataset/gcp
+
+or, from a bare clone / mirror without work tree:
+
+    mkdir -p /tmp/ds
+    git -C GITDIR archive 2073fa52ac008a45477aa0b1b4580cd99135bf60 \\
+        gcp/roles gcp/predefined_roles.json | tar -x -C /tmp/ds
+    python3 scripts/gen_catalog_gcp.py /tmp/ds/gcp
+
+    python3 scripts/gen_catalog_gcp.py DIR --check   # fail if committed files drift
+
+DIR is the dataset's gcp/ folder (holding roles/ and predefined_roles.json), or
+the roles/ folder itself (predefined_roles.json is then looked for next to it).
+
+Which roles are kept: the dataset never removes a file from gcp/roles/, so it
+still holds roles Google has since withdrawn (e.g. roles/cloudiot.*). A role is
+kept only if predefined_roles.json (the current listing) names it and neither
+source marks it "deleted": true. --keep-unlisted disables the listing filter.
+
+Output in src/catalog/gcp/, tab-separated, '#' lines are comments, LF endings:
+  permissions.tsv  one permission per line, unique, sorted bytewise: every
+                   permission of a kept role. Line i (0-based, data lines only)
+                   is permission index i.
+  roles.tsv        roles/NAME, TITLE, STAGE (GA/BETA/ALPHA/DEPRECATED/EAP as
+                   given; empty if absent), P. Sorted bytewise by name. P lists
+                   the role's permission indices ascending, comma-separated, as
+                   deltas: the first absolute, each next one minus the previous
+                   ("3,1,10" = 3,4,14). Empty P: the role has no permissions.
+If the two files together exceed 6 MB, roles.tsv.gz (gzip, mtime 0) is written
+instead of roles.tsv.
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+
+SOURCE_REPO = "GitHub iann0036/iam-dataset"
+SOURCE_COMMIT = "2073fa52ac008a45477aa0b1b4580cd99135bf60"
+SOURCE_DATE = "2026-08-22"
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "src", "catalog", "gcp")
+WARN_BYTES = 4_000_000
+GZIP_BYTES = 6_000_000
+
+NAME_RE = re.compile(r"roles/[A-Za-z0-9._-]+")
+# Permission names are dotted, some with a host part ("iam.googleapis.com/x.y").
+PERM_RE = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def clean(text):
+    return " ".join(re.sub(r"[\t\r\n]", " ", text or "").split())
+
+
+def locate(path):
+    path = os.path.abspath(path)
+    if os.path.isdir(os.path.join(path, "roles")):
+        return os.path.join(path, "roles"), os.path.join(path, "predefined_roles.json")
+    return path, os.path.join(os.path.dirname(path), "predefined_roles.json")
+
+
+def load(src, keep_unlisted):
+    roles_dir, listing_path = locate(src)
+    listed = None
+    if not keep_unlisted:
+        try:
+            with open(listing_path, encoding="utf-8") as f:
+                listing = json.load(f)
+        except FileNotFoundError:
+            sys.exit(f"{listing_path} missing: pass the dataset's gcp/ folder, or --keep-unlisted")
+        listed = {r["name"] for r in listing if not r.get("deleted")}
+    roles, skipped = {}, []
+    for fname in sorted(os.listdir(roles_dir)):
+        if not fname.endswith(".json"):
+            continue
+        with open(os.path.join(roles_dir, fname), encoding="utf-8") as f:
+            r = json.load(f)
+        name = r.get("name", "")
+        if not NAME_RE.fullmatch(name):
+            sys.exit(f"{fname}: unexpected role name {name!r}")
+        if r.get("deleted") or (listed is not None and name not in listed):
+            skipped.append(name)
+            continue
+        if name in roles:
+            sys.exit(f"{fname}: role {name} appears twice")
+        perms = set(r.get("includedPermissions") or [])
+        for p in perms:
+            if not PERM_RE.fullmatch(p):
+                sys.exit(f"{fname}: unexpected permission {p!r}")
+        roles[name] = (clean(r.get("title")), clean(r.get("stage")), perms)
+    return roles, skipped
+
+
+def render(roles, commit, date):
+    perms = sorted({p for _, _, ps in roles.values() for p in ps},
+                   key=lambda s: s.encode("utf-8"))
+    index = {p: i for i, p in enumerate(perms)}
+    pairs = sum(len(ps) for _, _, ps in roles.values())
+    header = (
+        "# generated by scripts/gen_catalog_gcp.py. Do not edit.\n"
+        f"# source: {SOURCE_REPO}, folder gcp/ (roles/*.json, predefined_roles.json),\n"
+        f"#   commit {commit} ({date}); data from Google Cloud IAM.\n"
+        "# licence of the source: MIT, Copyright (c) 2021 Ian Mckay.\n"
+        f"# roles {len(roles)} permissions {len(perms)} pairs {pairs}\n"
+    )
+    rows = []
+    for name in sorted(roles, key=lambda s: s.encode("utf-8")):
+        title, stage, ps = roles[name]
+        idx = sorted(index[p] for p in ps)
+        deltas = [str(b - a) for a, b in zip([0] + idx, idx)]
+        rows.append(f"{name}\t{title}\t{stage}\t{','.join(deltas)}")
+    roles_header = header + "# columns: role, title, stage, permission indices (delta-coded)\n"
+    return {
+        "permissions.tsv": header + "\n".join(perms) + "\n",
+        "roles.tsv": roles_header + "\n".join(rows) + "\n",
+    }
+
+
+def encode(files):
+    out = {k: v.encode("utf-8") for k, v in files.items()}
+    total = sum(len(v) for v in out.values())
+    if total > GZIP_BYTES:
+        out["roles.tsv.gz"] = gzip.compress(out.pop("roles.tsv"), 9, mtime=0)
+    return out, total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", help="the dataset's gcp/ folder (or its roles/ folder)")
+    ap.add_argument("--commit", default=SOURCE_COMMIT)
+    ap.add_argument("--date", default=SOURCE_DATE)
+    ap.add_argument("--keep-unlisted", action="store_true",
+                    help="keep role files absent from predefined_roles.json")
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+
+    roles, skipped = load(args.dir, args.keep_unlisted)
+    out, total = encode(render(roles, args.commit, args.date))
+    drift = False
+    for name, data in out.items():
+        path = os.path.join(OUT, name)
+        if args.check:
+            try:
+                with open(path, "rb") as f:
+                    same = f.read() == data
+            except FileNotFoundError:
+                same = False
+            if not same:
+                print(f"{path} drifted from the generator: run scripts/gen_catalog_gcp.py",
+                      file=sys.stderr)
+                drift = True
+        else:
+            os.makedirs(OUT, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+    if not args.check:
+        for stale in {"roles.tsv", "roles.tsv.gz"} - set(out):
+            if os.path.exists(os.path.join(OUT, stale)):
+                os.remove(os.path.join(OUT, stale))
+    if drift:
+        sys.exit(1)
+    print(out["permissions.tsv"].decode().splitlines()[4].lstrip("# "))
+    print(f"skipped {len(skipped)} unlisted/deleted role files")
+    if total > WARN_BYTES:
+        print(f"note: uncompressed catalog is {total} bytes (> 4 MB)")
+    if "roles.tsv.gz" in out:
+        print("note: over 6 MB, wrote roles.tsv.gz instead of roles.tsv")
+
+
+if __name__ == "__main__":
+    main()

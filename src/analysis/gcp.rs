@@ -1,0 +1,173 @@
+//! GCP's side of the audit: roles evaluated into permission sets, an
+//! identity's effective grant (every role bound to it on the project and its
+//! ancestors), what the audit logs can see of it, and the GCP findings.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::catalog::{Catalog, PermSet, gcp};
+use crate::model::{Coverage, Identity, Skipped, Snapshot, System};
+use crate::providers::aws::policy::Effective;
+use crate::providers::gcp::observe;
+
+/// Roles evaluated once each: the snapshot's definition (a live read or a
+/// `gcloud iam roles describe` export) first, the embedded predefined role
+/// otherwise.
+pub struct RoleCache<'s> {
+    snap: &'s Snapshot,
+    cat: &'s Catalog,
+    done: HashMap<&'s str, Option<PermSet>>,
+    /// Roles without a definition: the bindings that name them.
+    missing: BTreeMap<&'s str, usize>,
+}
+
+impl<'s> RoleCache<'s> {
+    pub fn new(snap: &'s Snapshot, cat: &'s Catalog) -> Self {
+        RoleCache {
+            snap,
+            cat,
+            done: HashMap::new(),
+            missing: BTreeMap::new(),
+        }
+    }
+
+    pub fn get(&mut self, role: &'s str) -> Option<&PermSet> {
+        let (snap, cat) = (self.snap, self.cat);
+        let set = self.done.entry(role).or_insert_with(|| {
+            if let Some(p) = snap.policy(role) {
+                let mut s = cat.empty_set();
+                for perm in p
+                    .document
+                    .get("includedPermissions")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                {
+                    if let Some(i) = cat.lookup(perm) {
+                        s.insert(i);
+                    }
+                }
+                return Some(s);
+            }
+            let r = gcp::predefined_role(role)?;
+            let mut s = cat.empty_set();
+            s.extend(r.permissions().filter_map(|p| cat.lookup(p)));
+            Some(s)
+        });
+        if set.is_none() {
+            *self.missing.entry(role).or_default() += 1;
+        }
+        set.as_ref()
+    }
+
+    /// Names the roles no definition was found for: their bindings were
+    /// audited without them, so the result is partial.
+    pub fn report(&self, cov: &mut Coverage) {
+        for (role, n) in &self.missing {
+            let how = if role.starts_with("roles/") {
+                format!("`gcloud iam roles describe {role} --format=json`")
+            } else {
+                let (parent, name) = role.split_once("/roles/").unwrap_or((role, role));
+                let flag = parent.replacen("projects/", "--project=", 1).replacen(
+                    "organizations/",
+                    "--organization=",
+                    1,
+                );
+                format!("`gcloud iam roles describe {name} {flag} --format=json`")
+            };
+            cov.skipped.push(Skipped {
+                input: format!("role {role}"),
+                reason: format!(
+                    "no definition of the role; {n} binding(s) of it were audited without its permissions: export it with {how} into the import's roles/ folder"
+                ),
+            });
+        }
+    }
+}
+
+/// The member an identity stands for (`user:alice@example.com`).
+pub fn member_of(identity: &Identity) -> &str {
+    identity
+        .id
+        .split_once("/members/")
+        .map_or(identity.id.as_str(), |(_, m)| m)
+}
+
+/// The identity's effective grant: every role bound to it, on the project
+/// or inherited from a folder or the organization. A role bound under a
+/// condition is conditional unless an unconditional binding also grants it.
+pub fn effective<'s>(
+    cache: &mut RoleCache<'s>,
+    cat: &Catalog,
+    identity: &'s Identity,
+) -> Effective {
+    let mut granted = cat.empty_set();
+    let mut unconditional = cat.empty_set();
+    for g in &identity.grants {
+        if let Some(set) = cache.get(&g.policy) {
+            granted.union_with(set);
+            if g.condition.is_none() {
+                unconditional.union_with(set);
+            }
+        }
+    }
+    let mut conditional = granted.clone();
+    conditional.difference_with(&unconditional);
+    Effective {
+        granted,
+        conditional,
+    }
+}
+
+/// What the project's audit logs cannot see of `member`'s use.
+pub fn unobservable(cat: &Catalog, system: &System, member: &str) -> PermSet {
+    let mut set = cat.empty_set();
+    for i in 0..cat.len() {
+        if !observe::logged(&cat.qualified(i), member, &system.audit_log_configs) {
+            set.insert(i);
+        }
+    }
+    set
+}
+
+/// Caches [`unobservable`] per project for members without exemptions.
+pub struct Observability<'s> {
+    cat: &'s Catalog,
+    plain: HashMap<&'s str, PermSet>,
+}
+
+impl<'s> Observability<'s> {
+    pub fn new(cat: &'s Catalog) -> Self {
+        Observability {
+            cat,
+            plain: HashMap::new(),
+        }
+    }
+
+    pub fn unobservable(&mut self, system: &'s System, member: &str) -> PermSet {
+        let exempted = system
+            .audit_log_configs
+            .iter()
+            .any(|c| c.exempted_members.iter().any(|m| m == member));
+        if exempted {
+            return unobservable(self.cat, system, member);
+        }
+        let cat = self.cat;
+        self.plain
+            .entry(system.id.as_str())
+            .or_insert_with(|| unobservable(cat, system, ""))
+            .clone()
+    }
+}
+
+/// Basic roles that grant nearly everything in their scope.
+pub const BASIC_ROLES: &[&str] = &["roles/owner", "roles/editor"];
+
+/// Members that stand for anyone.
+pub fn is_public(member: &str) -> bool {
+    member == "allUsers" || member == "allAuthenticatedUsers"
+}
+
+/// The permissions that make a GCP super identity: whoever holds one
+/// unconditionally can grant itself any role on the project.
+pub const SUPER_PERMISSIONS: &[&str] = &["resourcemanager.projects.setIamPolicy"];

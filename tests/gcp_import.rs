@@ -1,0 +1,297 @@
+//! `permgap import gcp` on realistic `gcloud` exports (the demo's folder,
+//! fixtures/demo/gcp, made by scripts/gen_demo_gcp.py), and on broken ones:
+//! what GCP's semantics say must hold, and that bad input is named and the
+//! rest audited.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const AS_OF: &str = "2026-11-01T00:00:00Z";
+
+fn permgap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_permgap"))
+        .args(args)
+        .output()
+        .expect("run permgap")
+}
+
+fn demo_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/gcp")
+}
+
+/// Imports `dir` and audits it: (exit code of the audit, report).
+fn audit(dir: &Path) -> (i32, Value) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let snap = out.path().join("snap.json");
+    let s = snap.to_string_lossy().to_string();
+    let o = permgap(&["import", "gcp", &dir.to_string_lossy(), "-o", &s]);
+    assert!(
+        matches!(o.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = permgap(&["audit", &s, "--as-of", AS_OF, "--format", "json"]);
+    let v = serde_json::from_slice(&o.stdout).expect("report JSON");
+    (o.status.code().unwrap_or(-1), v)
+}
+
+fn identity<'a>(r: &'a Value, id: &str) -> &'a Value {
+    r["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in the report"))
+}
+
+fn list(i: &Value, key: &str) -> Vec<String> {
+    i[key]
+        .as_array()
+        .expect(key)
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn findings(i: &Value) -> Vec<String> {
+    i["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = e.path().strip_prefix(from).expect("inside");
+        let dest = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn the_demo_exports_audit_as_gcp_says() {
+    let (code, r) = audit(&demo_dir());
+    assert_eq!(code, 0, "{:#}", r["coverage"]);
+    let p = |proj: &str, m: &str| format!("projects/{proj}/members/{m}");
+    for i in r["identities"].as_array().expect("ids") {
+        let n = |k: &str| i[k].as_u64().unwrap_or(u64::MAX);
+        assert_eq!(
+            n("granted"),
+            n("used") + n("unused") + n("unobservable"),
+            "{}",
+            i["id"]
+        );
+    }
+
+    // carol: Owner on acme-prod and organization admin: super, basic role;
+    // her SetIamPolicy on the organization counts in both projects.
+    let carol = identity(&r, &p("acme-prod", "user:carol@acme.example"));
+    let f = findings(carol);
+    assert!(
+        f.contains(&"super-identity".into()) && f.contains(&"basic-role".into()),
+        "{f:?}"
+    );
+    let used = list(carol, "used_permissions");
+    assert!(
+        used.contains(&"resourcemanager.projects.setIamPolicy".into()),
+        "{used:?}"
+    );
+    assert!(used.contains(&"resourcemanager.organizations.setIamPolicy".into()));
+    let carol_data = identity(&r, &p("acme-data", "user:carol@acme.example"));
+    assert_eq!(
+        list(carol_data, "used_permissions"),
+        ["resourcemanager.organizations.setIamPolicy"]
+    );
+
+    // dave: compute admin inherited from the folder; a denied actAs is not use.
+    let dave = identity(&r, &p("acme-prod", "user:dave@acme.example"));
+    assert_eq!(dave["granted"], 1095);
+    assert!(!list(dave, "used_permissions").contains(&"iam.serviceAccounts.actAs".into()));
+    assert!(list(dave, "used_permissions").contains(&"compute.instances.delete".into()));
+    let dave_policy = &dave["policies"][0];
+    assert_eq!(dave_policy["id"], "roles/compute.admin");
+
+    // frank: objectAdmin under a condition: conditional, and used.
+    let frank = identity(&r, &p("acme-prod", "user:frank@acme.example"));
+    assert!(list(frank, "conditional_permissions").contains(&"storage.objects.delete".into()));
+    assert_eq!(frank["conditional"], frank["granted"]);
+    assert!(list(frank, "used_permissions").contains(&"storage.objects.delete".into()));
+
+    // etl: exempted from DATA_READ logs, so its secret reads are
+    // unobservable, not unused; BigQuery's logs are always on; its old key
+    // was never used and Policy Analyzer covers the project.
+    let etl = identity(
+        &r,
+        &p(
+            "acme-data",
+            "serviceAccount:etl@acme-data.iam.gserviceaccount.com",
+        ),
+    );
+    assert!(
+        list(etl, "unobservable_permissions").contains(&"secretmanager.versions.access".into())
+    );
+    assert!(!list(etl, "unused_permissions").contains(&"secretmanager.versions.access".into()));
+    assert!(list(etl, "used_permissions").contains(&"bigquery.tables.getData".into()));
+    assert!(findings(etl).contains(&"unused-service-account-key".into()));
+
+    // janitor (custom organization role): deletes are DATA_WRITE, off in
+    // acme-data: unobservable; bucket reads are ADMIN_READ, on: unused.
+    let janitor = identity(
+        &r,
+        &p(
+            "acme-data",
+            "serviceAccount:janitor@acme-data.iam.gserviceaccount.com",
+        ),
+    );
+    assert_eq!(list(janitor, "used_permissions"), ["storage.objects.list"]);
+    assert_eq!(
+        list(janitor, "unobservable_permissions"),
+        ["storage.objects.delete"]
+    );
+    assert_eq!(list(janitor, "unused_permissions"), ["storage.buckets.get"]);
+
+    // deployer: its key is in use, its actAs too.
+    let deployer = identity(
+        &r,
+        &p(
+            "acme-prod",
+            "serviceAccount:deployer@acme-prod.iam.gserviceaccount.com",
+        ),
+    );
+    assert!(list(deployer, "used_permissions").contains(&"iam.serviceAccounts.actAs".into()));
+    assert!(!findings(deployer).contains(&"unused-service-account-key".into()));
+
+    // erin: never seen, holds actAs: inactive, unused escalation.
+    let erin = identity(&r, &p("acme-prod", "user:erin@acme.example"));
+    let f = findings(erin);
+    assert!(f.contains(&"inactive-identity".into()), "{f:?}");
+    assert!(f.contains(&"unused-escalation-permissions".into()), "{f:?}");
+
+    // Sets: always public-member for allUsers; a group's use cannot be seen.
+    let public = identity(&r, &p("acme-data", "allUsers"));
+    assert_eq!(findings(public), ["public-member"]);
+    assert_eq!(public["unobservable"], public["granted"]);
+    let platform = identity(&r, &p("acme-prod", "group:platform@acme.example"));
+    assert_eq!(platform["kind"], "principal-set");
+    assert_eq!(findings(platform), ["basic-role"]);
+    assert_eq!(platform["unused"], 0);
+
+    // Google's service agent: reported, never asked to change.
+    let agent = identity(
+        &r,
+        &p(
+            "acme-prod",
+            "serviceAccount:service-111111111111@gcp-sa-pubsub.iam.gserviceaccount.com",
+        ),
+    );
+    assert_eq!(agent["provider_managed"], true);
+    assert!(findings(agent).is_empty());
+
+    // Coverage: the Data Access logs turned on, and the group member's use.
+    let sources = r["coverage"]["sources"].as_array().expect("sources");
+    let logs = sources
+        .iter()
+        .find(|s| s["kind"] == "gcp-audit-logs" && s["system"] == "acme-prod")
+        .expect("acme-prod logs");
+    assert_eq!(
+        logs["data_event_services"][0],
+        "storage.googleapis.com/DATA_READ"
+    );
+    assert_eq!(logs["records"]["principal-not-bound"], 6);
+    assert_eq!(logs["records"]["system-event"], 2);
+}
+
+#[test]
+fn broken_exports_are_named_and_the_rest_audited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("export");
+    copy_dir(&demo_dir(), &root);
+    // acme-data's policy is not JSON; a log file is cut short; a role is
+    // bound that nobody exported; a member form IAM does not define; a
+    // stray file.
+    std::fs::write(
+        root.join("projects/acme-data/iam-policy.json"),
+        "{\"bindings\": [",
+    )
+    .expect("w");
+    std::fs::write(
+        root.join("projects/acme-prod/logs/2026-09.json"),
+        "[{\"logName\"",
+    )
+    .expect("w");
+    let pol = root.join("projects/acme-prod/iam-policy.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&pol).expect("r")).expect("json");
+    v["bindings"]
+        .as_array_mut()
+        .expect("bindings")
+        .push(serde_json::json!({
+            "role": "projects/acme-prod/roles/mystery",
+            "members": ["user:zoe@acme.example", "robot:r2d2"]
+        }));
+    std::fs::write(&pol, v.to_string()).expect("w");
+    std::fs::write(root.join("notes.txt"), "x").expect("w");
+
+    let (code, r) = audit(&root);
+    assert_eq!(code, 3, "partial");
+    assert_eq!(r["partial"], true);
+    let skipped = r["coverage"]["skipped"].to_string();
+    assert!(skipped.contains("acme-data/iam-policy.json"), "{skipped}");
+    assert!(skipped.contains("get-iam-policy"), "{skipped}");
+    assert!(skipped.contains("logs/2026-09.json"), "{skipped}");
+    assert!(
+        skipped.contains("role projects/acme-prod/roles/mystery"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("gcloud iam roles describe mystery --project=acme-prod"),
+        "{skipped}"
+    );
+    let warnings = r["coverage"]["warnings"].to_string();
+    assert!(warnings.contains("robot:r2d2"), "{warnings}");
+    assert!(warnings.contains("notes.txt"), "{warnings}");
+    // The rest is audited: acme-prod's identities, with the other months' logs.
+    let systems: Vec<&str> = r["systems"]
+        .as_array()
+        .expect("systems")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(systems, ["acme-data", "acme-prod"]);
+    // acme-data keeps what it inherits from the organization, without its own bindings.
+    identity(&r, "projects/acme-data/members/user:carol@acme.example");
+    let janitor = identity(
+        &r,
+        "projects/acme-data/members/serviceAccount:janitor@acme-data.iam.gserviceaccount.com",
+    );
+    assert_eq!(janitor["granted"], 0);
+    let dave = identity(&r, "projects/acme-prod/members/user:dave@acme.example");
+    assert!(dave["used"].as_u64().unwrap_or(0) > 0);
+    let zoe = identity(&r, "projects/acme-prod/members/user:zoe@acme.example");
+    assert_eq!(zoe["granted"], 0);
+}
+
+#[test]
+fn a_folder_without_projects_or_not_a_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, r) = audit(dir.path());
+    assert_eq!(code, 3);
+    assert!(
+        r["coverage"]["skipped"]
+            .to_string()
+            .contains("projects/PROJECT_ID/iam-policy.json")
+    );
+    let o = permgap(&["import", "gcp", "/no/such/folder", "-o", "/dev/null"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/folder"));
+}
