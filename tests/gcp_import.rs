@@ -172,11 +172,23 @@ fn the_demo_exports_audit_as_gcp_says() {
     assert!(list(deployer, "used_permissions").contains(&"iam.serviceAccounts.actAs".into()));
     assert!(!findings(deployer).contains(&"unused-service-account-key".into()));
 
-    // erin: never seen, holds actAs: inactive, unused escalation.
+    // erin: never seen, holds actAs and reads that acme-prod does not log:
+    // nothing she holds is observable, so her silence proves nothing.
     let erin = identity(&r, &p("acme-prod", "user:erin@acme.example"));
-    let f = findings(erin);
-    assert!(f.contains(&"inactive-identity".into()), "{f:?}");
-    assert!(f.contains(&"unused-escalation-permissions".into()), "{f:?}");
+    assert_eq!(erin["unobservable"], erin["granted"]);
+    assert!(findings(erin).is_empty(), "{:?}", findings(erin));
+    // grace: Editor on acme-data, never seen: inactive, basic role, and
+    // unused escalation (setIamPolicy of many services) where logs would see it.
+    let grace = identity(&r, &p("acme-data", "user:grace@acme.example"));
+    let f = findings(grace);
+    for want in [
+        "inactive-identity",
+        "basic-role",
+        "unused-escalation-permissions",
+    ] {
+        assert!(f.contains(&want.to_string()), "{want} in {f:?}");
+    }
+    assert!(list(grace, "unobservable_permissions").contains(&"iam.serviceAccounts.actAs".into()));
 
     // Sets: always public-member for allUsers; a group's use cannot be seen.
     let public = identity(&r, &p("acme-data", "allUsers"));

@@ -647,8 +647,11 @@ fn detect(
     // inactive-identity
     let existed = identity.created.is_none_or(|c| c < start);
     let has_evidence = observed || ia.last_activity.is_some();
+    // Something it holds must be visible, or its silence proves nothing.
+    let observable = ia.granted.count_ones(..) > ia.unobservable.count_ones(..);
     if !ia.provider_managed
         && ia.kind != IdentityKind::PrincipalSet
+        && observable
         && has_evidence
         && existed
         && !ia.active_in_window

@@ -24,6 +24,8 @@ use crate::model::AuditLogConfig;
 /// The audit log type a permission's use is written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogType {
+    /// Checked without a log entry of its own that names it: not seen.
+    Never,
     AdminWrite,
     AdminRead,
     DataRead,
@@ -33,6 +35,7 @@ pub enum LogType {
 impl LogType {
     pub fn config_name(self) -> &'static str {
         match self {
+            LogType::Never => "NONE",
             LogType::AdminWrite => "ADMIN_WRITE",
             LogType::AdminRead => "ADMIN_READ",
             LogType::DataRead => "DATA_READ",
@@ -88,8 +91,19 @@ const DATA_PERMISSIONS: &[&str] = &[
     "spanner.databases.beginOrRollbackReadWriteTransaction",
 ];
 
+/// Permissions IAM checks while another call runs, which that call's log
+/// entry is not known to list: `iam.serviceAccounts.actAs` (checked when a
+/// service account is attached to a VM, a function or a service; a real
+/// `compute.instances.insert` entry lists the disk and subnetwork
+/// permissions, not actAs). As `iam:PassRole` in AWS, it is unobservable,
+/// and its use seen in a log still counts.
+pub const PERMISSION_ONLY: &[&str] = &["iam.serviceAccounts.actAs"];
+
 /// The log type of a permission.
 pub fn log_type(permission: &str) -> LogType {
+    if PERMISSION_ONLY.contains(&permission) {
+        return LogType::Never;
+    }
     let level = gcp::level_of(permission);
     let reads = matches!(level, AccessLevel::Read | AccessLevel::List);
     let data = DATA_PERMISSIONS.contains(&permission)
@@ -129,8 +143,10 @@ const ALWAYS_LOGGED: &[&str] = &["bigquery.googleapis.com"];
 /// is written to the audit logs of a project with these configurations.
 pub fn logged(permission: &str, member: &str, configs: &[AuditLogConfig]) -> bool {
     let t = log_type(permission);
-    if t == LogType::AdminWrite {
-        return true;
+    match t {
+        LogType::AdminWrite => return true,
+        LogType::Never => return false,
+        _ => {}
     }
     let service = service_of(permission);
     if ALWAYS_LOGGED.contains(&service.as_str()) {
@@ -159,7 +175,8 @@ mod tests {
     #[test]
     fn classes() {
         assert_eq!(log_type("compute.instances.create"), LogType::AdminWrite);
-        assert_eq!(log_type("iam.serviceAccounts.actAs"), LogType::AdminWrite);
+        assert_eq!(log_type("iam.serviceAccounts.actAs"), LogType::Never);
+        assert_eq!(log_type("iam.serviceAccounts.create"), LogType::AdminWrite);
         assert_eq!(log_type("compute.instances.get"), LogType::AdminRead);
         assert_eq!(log_type("storage.objects.get"), LogType::DataRead);
         assert_eq!(log_type("storage.objects.create"), LogType::DataWrite);
@@ -181,6 +198,12 @@ mod tests {
         let none: Vec<AuditLogConfig> = Vec::new();
         let alice = "user:alice@example.com";
         assert!(logged("compute.instances.create", alice, &none));
+        let all_on = [
+            config("allServices", "ADMIN_READ", &[]),
+            config("allServices", "DATA_READ", &[]),
+            config("allServices", "DATA_WRITE", &[]),
+        ];
+        assert!(!logged("iam.serviceAccounts.actAs", alice, &all_on));
         assert!(!logged("compute.instances.get", alice, &none));
         assert!(!logged("storage.objects.get", alice, &none));
         // BigQuery's are always on.
