@@ -273,21 +273,25 @@ pub fn audit_all(snap: &Snapshot, cats: &Catalogs, cfg: &AuditConfig) -> Audit {
             systems.extend(s);
         }
     }
-    identities.sort_by(|a, b| (a.cloud, &a.system, &a.id).cmp(&(b.cloud, &b.system, &b.id)));
-    systems.sort_by(|a, b| (a.cloud, &a.id).cmp(&(b.cloud, &b.id)));
-    coverage.normalize();
-    Audit {
-        config: cfg.clone(),
-        identities,
-        systems,
-        coverage,
-    }
+    assemble(cfg, identities, systems, coverage)
 }
 
 /// Runs the audit of the identities of one cloud, the catalog's.
 pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
     let mut coverage = snap.coverage.clone();
     let (identities, systems) = audit_cloud(snap, cat, cfg, &mut coverage);
+    assemble(cfg, identities, systems, coverage)
+}
+
+/// The audit in its canonical order.
+fn assemble(
+    cfg: &AuditConfig,
+    mut identities: Vec<IdentityAudit>,
+    mut systems: Vec<SystemAudit>,
+    mut coverage: Coverage,
+) -> Audit {
+    identities.sort_by(|a, b| (a.cloud, &a.system, &a.id).cmp(&(b.cloud, &b.system, &b.id)));
+    systems.sort_by(|a, b| (a.cloud, &a.id).cmp(&(b.cloud, &b.id)));
     coverage.normalize();
     Audit {
         config: cfg.clone(),

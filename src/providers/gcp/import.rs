@@ -245,6 +245,24 @@ fn parse_ancestors(v: &Value, project: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// An identity of `project` for a member, without grants yet.
+fn new_identity(id: String, project: &str, name: String, m: &members::Member) -> Identity {
+    Identity {
+        id,
+        cloud: Cloud::Gcp,
+        system: project.to_string(),
+        name,
+        kind: m.kind,
+        created: None,
+        human: m.human.clone(),
+        member_of: Vec::new(),
+        grants: Vec::new(),
+        boundary: None,
+        trusted_by: Vec::new(),
+        provider_managed: m.provider_managed,
+    }
+}
+
 fn time(v: Option<&Value>) -> Option<Timestamp> {
     v?.as_str()?.parse().ok()
 }
@@ -419,23 +437,13 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                         continue;
                     };
                     let id = identity_id(p, m);
-                    let ident = ids.entry(id.clone()).or_insert_with(|| Identity {
-                        id,
-                        cloud: Cloud::Gcp,
-                        system: p.clone(),
-                        name: if parsed.deleted {
+                    let ident = ids.entry(id.clone()).or_insert_with(|| {
+                        let name = if parsed.deleted {
                             format!("{} (deleted)", parsed.name)
                         } else {
                             parsed.name.clone()
-                        },
-                        kind: parsed.kind,
-                        created: None,
-                        human: parsed.human.clone(),
-                        member_of: Vec::new(),
-                        grants: Vec::new(),
-                        boundary: None,
-                        trusted_by: Vec::new(),
-                        provider_managed: parsed.provider_managed,
+                        };
+                        new_identity(id, p, name, &parsed)
                     });
                     ident.grants.push(Grant {
                         policy: role.clone(),
@@ -514,23 +522,20 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
             let member = format!("serviceAccount:{email}");
             let id = identity_id(p, &member);
             let disabled = sa.get("disabled").and_then(Value::as_bool) == Some(true);
-            ids.entry(id.clone()).or_insert_with(|| Identity {
-                id,
-                cloud: Cloud::Gcp,
-                system: p.clone(),
-                name: if disabled {
+            ids.entry(id.clone()).or_insert_with(|| {
+                let name = if disabled {
                     format!("{email} (disabled)")
                 } else {
                     email.to_string()
-                },
-                kind: crate::model::IdentityKind::ServicePrincipal,
-                created: None,
-                human: None,
-                member_of: Vec::new(),
-                grants: Vec::new(),
-                boundary: None,
-                trusted_by: Vec::new(),
-                provider_managed: members::is_service_agent(email),
+                };
+                let parsed = members::parse(&member).unwrap_or(members::Member {
+                    kind: crate::model::IdentityKind::ServicePrincipal,
+                    name: email.to_string(),
+                    human: None,
+                    provider_managed: members::is_service_agent(email),
+                    deleted: false,
+                });
+                new_identity(id, p, name, &parsed)
             });
         }
     }
