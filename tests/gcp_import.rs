@@ -307,3 +307,29 @@ fn a_folder_without_projects_or_not_a_folder() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/folder"));
 }
+
+#[test]
+fn the_gcp_catalog_lists_patterns_and_roles() {
+    let o = permgap(&["catalog", "gcp", "storage.objects.*"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let names: Vec<&str> = out.lines().filter_map(|l| l.split('\t').next()).collect();
+    assert!(names.contains(&"storage.objects.get") && names.contains(&"storage.objects.delete"));
+    assert!(
+        names.iter().all(|n| n.starts_with("storage.objects.")),
+        "{names:?}"
+    );
+    assert!(out.contains("storage.objects.setIamPolicy\tPermissions management"));
+    let o = permgap(&["catalog", "gcp", "roles/iam.serviceAccountUser"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.contains("iam.serviceAccounts.actAs\tPermissions management"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 5);
+    for bad in ["storage", "roles/no.such.role"] {
+        let o = permgap(&["catalog", "gcp", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(bad));
+    }
+}

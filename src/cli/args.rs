@@ -332,4 +332,11 @@ pub enum CatalogCommand {
         /// An action pattern (`s3:Get*`, `*:List*`, `*`); default `*`.
         pattern: Option<String>,
     },
+    /// The GCP catalog: `permgap catalog gcp 'storage.objects.*'`, or a
+    /// predefined role's permissions: `permgap catalog gcp roles/editor`.
+    Gcp {
+        /// A permission pattern (`storage.objects.*`, `*.setIamPolicy` is not
+        /// one: the service comes first), `*`, or `roles/NAME`; default `*`.
+        pattern: Option<String>,
+    },
 }

@@ -132,6 +132,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             audit_and_render(cli, &snap, as_of, &a.report)
         }
         Command::Catalog(args::CatalogCommand::Aws { pattern }) => catalog_aws(pattern.as_deref()),
+        Command::Catalog(args::CatalogCommand::Gcp { pattern }) => catalog_gcp(pattern.as_deref()),
         Command::Doctor(args::DoctorCommand::Aws(a)) => doctor_aws(a),
         Command::Explain { id } => explain(id.as_deref()),
     }
@@ -423,19 +424,57 @@ fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {
             "{pattern:?} is not an action pattern: write SERVICE:ACTION, e.g. s3:Get* or *:List*"
         )));
     }
-    let set = cat.matching(pattern);
+    list_catalog(cat, &cat.matching(pattern), pattern)
+}
+
+fn catalog_gcp(pattern: Option<&str>) -> Result<Exit, Failure> {
+    let cat = crate::catalog::gcp::catalog(std::iter::empty());
+    let pattern = pattern.unwrap_or("*");
+    if let Some(role) = pattern
+        .starts_with("roles/")
+        .then(|| crate::catalog::gcp::predefined_role(pattern))
+    {
+        let role = role.ok_or_else(|| {
+            usage(anyhow!(
+                "{pattern} is not a predefined role of the catalog ({}); custom roles: `gcloud iam roles describe`",
+                crate::catalog::gcp::SOURCE
+            ))
+        })?;
+        let mut set = cat.empty_set();
+        set.extend(role.permissions().filter_map(|p| cat.lookup(p)));
+        return list_catalog(&cat, &set, &format!("{pattern} ({})", role.title));
+    }
+    if pattern != "*" && pattern.split('.').count() < 2 {
+        return Err(usage(anyhow!(
+            "{pattern:?} is not a permission pattern: write SERVICE.RESOURCE.VERB with wildcards, e.g. storage.objects.* or compute.*.list, or roles/NAME"
+        )));
+    }
+    list_catalog(&cat, &cat.matching(pattern), pattern)
+}
+
+/// Prints the permissions of `set` with their access level; the count on stderr.
+fn list_catalog(
+    cat: &crate::catalog::Catalog,
+    set: &crate::catalog::PermSet,
+    pattern: &str,
+) -> Result<Exit, Failure> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut write = || -> std::io::Result<()> {
-        for i in set.ones() {
+        for i in cat.sorted_by_name(set) {
             writeln!(out, "{}\t{}", cat.qualified(i), cat.perms[i].level.label())?;
         }
         out.flush()
     };
     write().context("cannot write the list")?;
     eprintln!(
-        "{} of {} actions match {pattern} ({})",
+        "{} of {} {} match {pattern} ({})",
         set.count_ones(..),
         cat.len(),
+        if cat.cloud == crate::catalog::Cloud::Aws {
+            "actions"
+        } else {
+            "permissions"
+        },
         cat.source
     );
     Ok(Exit::Ok)
