@@ -333,3 +333,43 @@ fn the_gcp_catalog_lists_patterns_and_roles() {
         assert!(String::from_utf8_lossy(&o.stderr).contains(bad));
     }
 }
+
+#[test]
+fn a_project_without_logs_of_its_own_calls_nothing_unused() {
+    // acme-data's logs are gone; the organization's entries remain. They
+    // still count as carol's use, but they do not make acme-data covered.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("export");
+    copy_dir(&demo_dir(), &root);
+    std::fs::remove_dir_all(root.join("projects/acme-data/logs")).expect("rm");
+    let (code, r) = audit(&root);
+    assert_eq!(code, 0);
+    for i in r["identities"].as_array().expect("ids") {
+        if i["system"] == "acme-data" {
+            assert_eq!(i["unused"], 0, "{}", i["id"]);
+            assert!(
+                !findings(i).contains(&"inactive-identity".to_string()),
+                "{}",
+                i["id"]
+            );
+        }
+    }
+    let carol = identity(&r, "projects/acme-data/members/user:carol@acme.example");
+    assert_eq!(
+        list(carol, "used_permissions"),
+        ["resourcemanager.organizations.setIamPolicy"]
+    );
+    let covered: Vec<&Value> = r["coverage"]["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter(|s| s["kind"] == "gcp-audit-logs")
+        .collect();
+    assert_eq!(covered.len(), 1);
+    assert_eq!(covered[0]["system"], "acme-prod");
+    assert!(
+        r["coverage"]["warnings"]
+            .to_string()
+            .contains("no Cloud Audit Logs covers this project")
+    );
+}

@@ -650,12 +650,13 @@ fn detect(
 
     // inactive-identity
     let existed = identity.created.is_none_or(|c| c < start);
-    let has_evidence = observed || ia.last_activity.is_some();
-    // Something it holds must be visible, or its silence proves nothing.
+    // Logs prove dormancy only if something it holds would show in them;
+    // a last-used date (credential report, Policy Analyzer) is evidence
+    // of its own.
     let observable = ia.granted.count_ones(..) > ia.unobservable.count_ones(..);
+    let has_evidence = (observed && observable) || ia.last_activity.is_some();
     if !ia.provider_managed
         && ia.kind != IdentityKind::PrincipalSet
-        && observable
         && has_evidence
         && existed
         && !ia.active_in_window

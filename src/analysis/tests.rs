@@ -420,3 +420,20 @@ fn access_advisor_service_evidence_combines_with_cloudtrail() {
         );
     }
 }
+
+#[test]
+fn a_last_used_date_proves_dormancy_without_logs() {
+    // No CloudTrail: nothing is unused, but a credential report's or a
+    // role's last-used date before the window still makes it inactive.
+    let mut s = snapshot(false);
+    s.activity.push(Activity {
+        kind: ActivityKind::RoleLastUsed,
+        source: EvidenceSource::AwsAuthorizationDetails,
+        ..activity("role/idle", "2026-03-01T00:00:00Z")
+    });
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    let idle = find(&a, "idle");
+    assert_eq!(idle.unused.count_ones(..), 0);
+    assert!(ids(idle).contains(&"inactive-identity"), "{:?}", ids(idle));
+}

@@ -60,6 +60,10 @@ pub struct Tally {
     key_use: HashMap<String, Timestamp>,
     /// Per project: the coverage of this input.
     coverage: BTreeMap<String, SourceCoverage>,
+    /// Projects whose own logs were read (a file of theirs, or an entry
+    /// logged on them): only these are covered. Entries of a folder or the
+    /// organization add use, not coverage.
+    covered: std::collections::BTreeSet<String>,
     skipped: Vec<Skipped>,
 }
 
@@ -84,13 +88,19 @@ impl Tally {
             activity: HashMap::new(),
             key_use: HashMap::new(),
             coverage: BTreeMap::new(),
+            covered: std::collections::BTreeSet::new(),
             skipped: Vec::new(),
         }
     }
 
+    /// Marks a project's logs as read (its log file, even an empty one).
+    pub fn cover(&mut self, project: &str) {
+        self.covered.insert(project.to_string());
+    }
+
     /// Reads the entries of one file or page. `projects` maps each audited
     /// project to its ancestors (`folders/1`, `organizations/2`); entries of
-    /// other projects are counted and left.
+    /// other projects are left.
     pub fn read(
         &mut self,
         input: &str,
@@ -172,6 +182,12 @@ impl Tally {
             .into_iter()
             .filter(|p| projects.contains_key(p))
             .collect();
+        if let Some((k, id)) = log_parent(e)
+            && k == "projects"
+            && projects.contains_key(&id)
+        {
+            self.covered.insert(id);
+        }
         let (Some(payload), true, Some(time)) = (payload, is_audit, time) else {
             if targets.is_empty() {
                 return;
@@ -303,8 +319,9 @@ impl Tally {
         apply_key_use(snap, &self.key_use);
         let mut coverage = self.coverage;
         let skipped = self.skipped;
+        coverage.retain(|p, _| self.covered.contains(p));
         // A project whose logs were read but held nothing is still covered.
-        for p in projects.keys() {
+        for p in projects.keys().filter(|p| self.covered.contains(*p)) {
             coverage.entry(p.clone()).or_insert_with(|| {
                 let mut c = SourceCoverage::new(SourceKind::GcpAuditLogs, input);
                 c.system = Some(p.clone());

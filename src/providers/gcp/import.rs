@@ -303,9 +303,9 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
             if r.get("includedPermissions").is_none()
                 && crate::catalog::gcp::predefined_role(name).is_none()
             {
-                warnings.push(Warning {
+                skipped.push(Skipped {
                     input: f.display(),
-                    message: format!(
+                    reason: format!(
                         "role {name} lists no `includedPermissions` (`gcloud iam roles list` leaves them out): it grants nothing here; export it with `gcloud iam roles describe`"
                     ),
                 });
@@ -394,9 +394,9 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                 .unwrap_or_default(),
             None => {
                 if above {
-                    warnings.push(Warning {
+                    skipped.push(Skipped {
                         input: format!("project {p}"),
-                        message: format!(
+                        reason: format!(
                             "no projects/{p}/ancestors.json: the folder and organization policies are not inherited by it; export `gcloud projects get-ancestors {p} --format=json`"
                         ),
                     });
@@ -406,9 +406,9 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
         };
         for a in &anc {
             if !policies.contains_key(a) && !l.policies.contains_key(a) {
-                warnings.push(Warning {
+                skipped.push(Skipped {
                     input: format!("project {p}"),
-                    message: format!(
+                    reason: format!(
                         "{a} is above it, but its IAM policy is not in the export: roles bound there are not seen"
                     ),
                 });
@@ -633,7 +633,18 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
         let logs_label = format!("{label} (logs)");
         let mut tally = Tally::new(&logs_label);
         for f in &l.logs {
+            // A file under projects/P/logs/ that reads is P's logs, even empty.
+            let own = f
+                .display()
+                .split("projects/")
+                .nth(1)
+                .and_then(|r| r.split_once("/logs/"))
+                .map(|(p, _)| p.to_string())
+                .filter(|p| ancestry.contains_key(p));
             if let Some(v) = read_json(f, "the entries with `gcloud logging read`", &mut skipped) {
+                if let Some(p) = &own {
+                    tally.cover(p);
+                }
                 tally.read(&f.display(), &v, &snap, &ancestry);
             }
         }

@@ -21,7 +21,8 @@ pub struct Member {
 
 /// Whether a service account is a Google-managed service agent:
 /// `service-PROJECT_NUMBER@gcp-sa-*.iam.gserviceaccount.com` and the older
-/// agents (`@cloudservices`, `@cloudbuild`, `*-robot`, `compute-system`).
+/// agents (`@cloudservices`, `*-robot`, `compute-system`). The legacy Cloud
+/// Build account (`@cloudbuild`) runs the customer's builds: audited.
 /// The default compute (`-compute@developer`) and App Engine (`@appspot`)
 /// accounts are the customer's: they are audited.
 pub fn is_service_agent(email: &str) -> bool {
@@ -30,7 +31,6 @@ pub fn is_service_agent(email: &str) -> bool {
     };
     domain.starts_with("gcp-sa-")
         || domain == "cloudservices.gserviceaccount.com"
-        || domain == "cloudbuild.gserviceaccount.com"
         || domain == "compute-system.iam.gserviceaccount.com"
         || domain.contains("-robot")
         || domain.ends_with("service-producer-prod.iam.gserviceaccount.com")

@@ -104,6 +104,12 @@ pub fn log_type(permission: &str) -> LogType {
     if PERMISSION_ONLY.contains(&permission) {
         return LogType::Never;
     }
+    // A resource's IAM policy is configuration, even on data resources.
+    match gcp::verb(permission) {
+        "getIamPolicy" => return LogType::AdminRead,
+        "setIamPolicy" => return LogType::AdminWrite,
+        _ => {}
+    }
     let level = gcp::level_of(permission);
     let reads = matches!(level, AccessLevel::Read | AccessLevel::List);
     let data = DATA_PERMISSIONS.contains(&permission)
@@ -126,7 +132,19 @@ pub fn service_of(permission: &str) -> String {
     if DATA_PERMISSIONS.contains(&permission) && permission.starts_with("iam.serviceAccounts.") {
         return "iamcredentials.googleapis.com".into();
     }
-    let host = match prefix {
+    // BigQuery's reservations, transfers and connections are APIs of their
+    // own, without BigQuery's always-on Data Access logs.
+    let sub = permission.split('.').nth(1).unwrap_or("");
+    let host = match (prefix, sub) {
+        (
+            "bigquery",
+            "reservations" | "capacityCommitments" | "reservationAssignments" | "bireservations",
+        ) => "bigqueryreservation",
+        ("bigquery", "transfers") => "bigquerydatatransfer",
+        ("bigquery", "connections") => "bigqueryconnection",
+        _ => prefix,
+    };
+    let host = match host {
         "resourcemanager" => "cloudresourcemanager",
         "cloudsql" => "sqladmin",
         "cloudfunctions" => "cloudfunctions",
@@ -141,6 +159,11 @@ const ALWAYS_LOGGED: &[&str] = &["bigquery.googleapis.com"];
 
 /// Whether the use of `permission` by `member` (`user:alice@example.com`)
 /// is written to the audit logs of a project with these configurations.
+///
+/// IAM combines the configs of `allServices` and of the service, on the
+/// project and its ancestors: a log type is on if any of them turns it on,
+/// and a member is exempted if any of them exempts it. An exempted group or
+/// domain may hold any member, so it makes the type unseen for everyone.
 pub fn logged(permission: &str, member: &str, configs: &[AuditLogConfig]) -> bool {
     let t = log_type(permission);
     match t {
@@ -152,11 +175,19 @@ pub fn logged(permission: &str, member: &str, configs: &[AuditLogConfig]) -> boo
     if ALWAYS_LOGGED.contains(&service.as_str()) {
         return true;
     }
-    configs.iter().any(|c| {
-        c.log_type == t.config_name()
-            && (c.service == "allServices" || c.service == service)
-            && !c.exempted_members.iter().any(|m| m == member)
-    })
+    let applies = |c: &&AuditLogConfig| {
+        c.log_type == t.config_name() && (c.service == "allServices" || c.service == service)
+    };
+    let on = configs.iter().any(|c| applies(&c));
+    let exempted = configs.iter().filter(applies).any(|c| {
+        c.exempted_members.iter().any(|m| {
+            m == member
+                || m.starts_with("group:")
+                || m.starts_with("domain:")
+                || m.starts_with("principalSet:")
+        })
+    });
+    on && !exempted
 }
 
 #[cfg(test)]
@@ -224,5 +255,31 @@ mod tests {
             "user:bob@example.com",
             &all
         ));
+        // An exemption anywhere wins over a config that does not exempt.
+        let both = [
+            config("allServices", "DATA_READ", &[alice]),
+            config("secretmanager.googleapis.com", "DATA_READ", &[]),
+        ];
+        assert!(!logged("secretmanager.versions.access", alice, &both));
+        assert!(logged(
+            "secretmanager.versions.access",
+            "user:bob@example.com",
+            &both
+        ));
+        // A group's exemption may cover anyone.
+        let group = [config(
+            "allServices",
+            "DATA_READ",
+            &["group:ops@example.com"],
+        )];
+        assert!(!logged("secretmanager.versions.access", alice, &group));
+        // A data resource's IAM policy is configuration.
+        assert_eq!(log_type("storage.objects.getIamPolicy"), LogType::AdminRead);
+        assert_eq!(
+            log_type("storage.objects.setIamPolicy"),
+            LogType::AdminWrite
+        );
+        assert!(!logged("bigquery.transfers.get", alice, &none));
+        assert!(logged("bigquery.tables.getData", alice, &none));
     }
 }
