@@ -287,24 +287,24 @@ def generate(rng):
         }
 
     iam = "//iam.googleapis.com"
-    files[f"projects/{PROD}/activity/service-accounts.json"] = [
+    files[f"projects/{PROD}/activity/serviceAccountLastAuthentication.json"] = [
         activity("serviceAccountLastAuthentication", PROD, PROD_NUM, f"{iam}/projects/{PROD}/serviceAccounts/{DEPLOYER}",
                  "2026-10-31T07:00:00Z", "104000000000000000002", "serviceAccount"),
         activity("serviceAccountLastAuthentication", PROD, PROD_NUM, f"{iam}/projects/{PROD}/serviceAccounts/{COMPUTE_DEFAULT}",
                  "2026-10-31T07:00:00Z", "104000000000000000001", "serviceAccount"),
     ]
-    files[f"projects/{PROD}/activity/keys.json"] = [
+    files[f"projects/{PROD}/activity/serviceAccountKeyLastAuthentication.json"] = [
         activity("serviceAccountKeyLastAuthentication", PROD, PROD_NUM,
                  f"{iam}/projects/{PROD}/serviceAccounts/{DEPLOYER}/keys/{deployer_key}",
                  "2026-10-30T07:00:00Z", "104000000000000000002", "serviceAccountKey"),
     ]
-    files[f"projects/{DATA}/activity/service-accounts.json"] = [
+    files[f"projects/{DATA}/activity/serviceAccountLastAuthentication.json"] = [
         activity("serviceAccountLastAuthentication", DATA, DATA_NUM, f"{iam}/projects/{DATA}/serviceAccounts/{ETL}",
                  "2026-10-31T07:00:00Z", "104000000000000000003", "serviceAccount"),
         activity("serviceAccountLastAuthentication", DATA, DATA_NUM, f"{iam}/projects/{DATA}/serviceAccounts/{JANITOR}",
                  "2026-10-30T07:00:00Z", "104000000000000000004", "serviceAccount"),
     ]
-    files[f"projects/{DATA}/activity/keys.json"] = []
+    files[f"projects/{DATA}/activity/serviceAccountKeyLastAuthentication.json"] = []
 
     files["roles/bucketJanitor.json"] = {
         "description": "Lists and deletes stale objects",

@@ -373,3 +373,25 @@ fn a_project_without_logs_of_its_own_calls_nothing_unused() {
             .contains("no Cloud Audit Logs covers this project")
     );
 }
+
+#[test]
+fn key_findings_need_the_key_activity() {
+    // Without Policy Analyzer's key activity, a key the logs never showed is
+    // not proven unused.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("export");
+    copy_dir(&demo_dir(), &root);
+    std::fs::remove_file(
+        root.join("projects/acme-data/activity/serviceAccountKeyLastAuthentication.json"),
+    )
+    .expect("rm");
+    let (_, r) = audit(&root);
+    let etl = identity(
+        &r,
+        "projects/acme-data/members/serviceAccount:etl@acme-data.iam.gserviceaccount.com",
+    );
+    assert!(!findings(etl).contains(&"unused-service-account-key".to_string()));
+    // The binding's scope is in the report.
+    let dave = identity(&r, "projects/acme-prod/members/user:dave@acme.example");
+    assert_eq!(dave["policies"][0]["scope"], "folders/456789012345");
+}

@@ -728,10 +728,13 @@ fn detect(
             |t| format!("last used {}", t.strftime("%Y-%m-%d")),
         );
         if identity.cloud == Cloud::Gcp {
-            // Only Policy Analyzer sees every authentication of a key.
+            // Only Policy Analyzer's key activity sees every authentication
+            // of a key.
             let tracked = snap.coverage.sources.iter().any(|s| {
                 s.kind == crate::model::SourceKind::GcpPolicyAnalyzer
                     && s.system.as_deref() == Some(identity.system.as_str())
+                    && s.records
+                        .contains_key("serviceAccountKeyLastAuthentication")
             });
             if tracked {
                 out.push(finding(

@@ -90,8 +90,9 @@ Layout of DIR (gcloud writes no resource name into a policy export, so the folde
   projects/PROJECT/project.json          gcloud projects describe PROJECT --format=json   (optional)
   projects/PROJECT/service-accounts.json gcloud iam service-accounts list --project PROJECT --format=json
   projects/PROJECT/keys/EMAIL.json       gcloud iam service-accounts keys list --iam-account EMAIL --managed-by=user --format=json
-  projects/PROJECT/activity/NAME.json    gcloud policy-intelligence query-activity --project PROJECT --format=json
-                                           --activity-type=serviceAccountLastAuthentication (or serviceAccountKeyLastAuthentication)
+  projects/PROJECT/activity/TYPE.json    gcloud policy-intelligence query-activity --project PROJECT --format=json
+                                           --activity-type=TYPE, for TYPE serviceAccountLastAuthentication and
+                                           serviceAccountKeyLastAuthentication (key findings need the latter)
   roles/NAME.json                        gcloud iam roles describe ROLE [--project P | --organization O] --format=json
                                            (custom roles; predefined roles are built in)
   **/logs/NAME.json                      gcloud logging read 'logName:\"cloudaudit.googleapis.com\"' --project PROJECT

@@ -131,6 +131,13 @@ pub struct PolicyReport {
     pub kind: Option<PolicyKind>,
     /// The group it is inherited through.
     pub via_group: Option<String>,
+    /// GCP: the resource whose IAM policy binds the role (`projects/p`,
+    /// `folders/1`, `organizations/2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// GCP: the binding's condition (title and expression).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     pub granted: usize,
     pub used: usize,
 }
@@ -319,6 +326,8 @@ impl Report {
                                 name: p.name.clone(),
                                 kind: p.kind,
                                 via_group: p.via.clone(),
+                                scope: p.scope.clone(),
+                                condition: p.condition.clone(),
                                 granted: p.granted,
                                 used: p.used,
                             })
