@@ -253,6 +253,18 @@ fn broken_exports_are_named_and_the_rest_audited() {
         }));
     std::fs::write(&pol, v.to_string()).expect("w");
     std::fs::write(root.join("notes.txt"), "x").expect("w");
+    // Files of the wrong shape: a policy where keys belong, an error body
+    // where log entries belong.
+    std::fs::write(
+        root.join("projects/acme-prod/keys/deployer@acme-prod.iam.gserviceaccount.com.json"),
+        "{\"bindings\": []}",
+    )
+    .expect("w");
+    std::fs::write(
+        root.join("projects/acme-prod/logs/2026-10.json"),
+        "{\"error\": {\"code\": 403}}",
+    )
+    .expect("w");
 
     let (code, r) = audit(&root);
     assert_eq!(code, 3, "partial");
@@ -261,6 +273,11 @@ fn broken_exports_are_named_and_the_rest_audited() {
     assert!(skipped.contains("acme-data/iam-policy.json"), "{skipped}");
     assert!(skipped.contains("get-iam-policy"), "{skipped}");
     assert!(skipped.contains("logs/2026-09.json"), "{skipped}");
+    assert!(skipped.contains("logs/2026-10.json"), "{skipped}");
+    assert!(
+        skipped.contains("deployer@acme-prod.iam.gserviceaccount.com.json"),
+        "{skipped}"
+    );
     assert!(
         skipped.contains("role projects/acme-prod/roles/mystery"),
         "{skipped}"

@@ -112,11 +112,12 @@ impl Tally {
             Value::Array(a) => a.as_slice(),
             Value::Object(o) => match o.get("entries") {
                 Some(Value::Array(a)) => a.as_slice(),
-                None => &[],
-                Some(_) => {
+                // An empty page is `{}` (or only a page token).
+                None if o.keys().all(|k| k == "nextPageToken") => &[],
+                _ => {
                     self.skipped.push(Skipped {
                         input: input.into(),
-                        reason: "`entries` is not a list: not a Cloud Logging export; export with `gcloud logging read ... --format=json`".into(),
+                        reason: "not a list of log entries nor an `entries.list` page: export with `gcloud logging read ... --format=json`".into(),
                     });
                     return;
                 }

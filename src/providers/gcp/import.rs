@@ -263,6 +263,40 @@ fn new_identity(id: String, project: &str, name: String, m: &members::Member) ->
     }
 }
 
+/// The items of a `gcloud` list (an array) or of the REST answer that
+/// wraps it (`{"accounts": [...]}`, `{}` when empty); any other shape is
+/// skipped and named.
+fn list_of<'v>(
+    v: &'v Value,
+    key: &str,
+    f: &InputFile,
+    skipped: &mut Vec<Skipped>,
+) -> Option<&'v [Value]> {
+    match v {
+        Value::Array(a) => Some(a),
+        Value::Object(o) => match o.get(key) {
+            Some(Value::Array(a)) => Some(a),
+            None if o.is_empty() || o.keys().all(|k| k == "nextPageToken") => Some(&[]),
+            _ => {
+                skipped.push(Skipped {
+                    input: f.display(),
+                    reason: format!(
+                        "neither a list nor an answer with `{key}`: not the export this folder expects (see `permgap import gcp --help`)"
+                    ),
+                });
+                None
+            }
+        },
+        _ => {
+            skipped.push(Skipped {
+                input: f.display(),
+                reason: "not a list: not the export this folder expects (see `permgap import gcp --help`)".into(),
+            });
+            None
+        }
+    }
+}
+
 fn time(v: Option<&Value>) -> Option<Timestamp> {
     v?.as_str()?.parse().ok()
 }
@@ -515,7 +549,10 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
         ) else {
             continue;
         };
-        for sa in v.as_array().into_iter().flatten() {
+        let Some(list) = list_of(&v, "accounts", f, &mut skipped) else {
+            continue;
+        };
+        for sa in list {
             let Some(email) = sa.get("email").and_then(Value::as_str) else {
                 continue;
             };
@@ -551,7 +588,10 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
         ) else {
             continue;
         };
-        for k in v.as_array().into_iter().flatten() {
+        let Some(list) = list_of(&v, "keys", f, &mut skipped) else {
+            continue;
+        };
+        for k in list {
             let Some((sa, key)) = k.get("name").and_then(Value::as_str).and_then(key_name) else {
                 continue;
             };
@@ -608,7 +648,10 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
         ) {
             cov.records.entry(stem.to_string()).or_default();
         }
-        for a in v.as_array().into_iter().flatten() {
+        let Some(list) = list_of(&v, "activities", f, &mut skipped) else {
+            continue;
+        };
+        for a in list {
             cov.records_read += 1;
             if let Some(t) = a.get("activityType").and_then(Value::as_str) {
                 *cov.records.entry(t.to_string()).or_default() += 1;
