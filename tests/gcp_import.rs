@@ -412,3 +412,26 @@ fn key_findings_need_the_key_activity() {
     let dave = identity(&r, "projects/acme-prod/members/user:dave@acme.example");
     assert_eq!(dave["policies"][0]["scope"], "folders/456789012345");
 }
+
+#[test]
+fn an_expired_key_is_not_an_unused_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("export");
+    copy_dir(&demo_dir(), &root);
+    let sa = "legacy-export@acme-data.iam.gserviceaccount.com";
+    let f = root.join(format!("projects/acme-data/keys/{sa}.json"));
+    let (_, before) = audit(&root);
+    let id = format!("projects/acme-data/members/serviceAccount:{sa}");
+    assert_eq!(
+        findings(identity(&before, &id)),
+        ["unused-service-account-key"]
+    );
+    let text = std::fs::read_to_string(&f).expect("read");
+    std::fs::write(
+        &f,
+        text.replace("9999-12-31T23:59:59Z", "2026-01-01T00:00:00Z"),
+    )
+    .expect("w");
+    let (_, after) = audit(&root);
+    assert!(findings(identity(&after, &id)).is_empty());
+}

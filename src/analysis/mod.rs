@@ -714,7 +714,7 @@ fn detect(
     for c in snap
         .credentials_of(&identity.id)
         .iter()
-        .filter(|c| c.active)
+        .filter(|c| c.active && c.expires.is_none_or(|e| e > cfg.as_of))
     {
         let stale = match c.last_used {
             Some(t) => t < start,

@@ -360,6 +360,9 @@ pub struct Credential {
     /// Created, or last rotated (access keys), or last changed (passwords).
     pub since: Option<Timestamp>,
     pub last_used: Option<Timestamp>,
+    /// When it stops working (GCP keys' `validBeforeTime`), if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Timestamp>,
 }
 
 /// The JSON Schema of the snapshot, as committed in `schema/`.

@@ -122,6 +122,7 @@ pub fn import_credential_report(
             active: password,
             since: date(&row.password_last_changed).or_else(|| date(&row.user_creation_time)),
             last_used: date(&row.password_last_used),
+            expires: None,
         });
         if let Some(t) = date(&row.password_last_used) {
             snap.activity
@@ -140,6 +141,7 @@ pub fn import_credential_report(
                 active,
                 since,
                 last_used,
+                expires: None,
             });
             if let Some(t) = last_used {
                 snap.activity

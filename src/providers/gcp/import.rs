@@ -612,6 +612,7 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                 active: k.get("disabled").and_then(Value::as_bool) != Some(true),
                 since: time(k.get("validAfterTime")),
                 last_used: None,
+                expires: time(k.get("validBeforeTime")),
             });
         }
     }

@@ -110,6 +110,10 @@ pub fn from_log(email: Option<&str>, subject: Option<&str>) -> Option<String> {
         subject.filter(|s| !s.is_empty()),
     ) {
         (Some(e), _) if e.ends_with(".gserviceaccount.com") => Some(format!("serviceAccount:{e}")),
+        // Federated principals: the subject, or an email that is the
+        // principal's resource name (`//iam.googleapis.com/...`).
+        (_, Some(s)) if s.starts_with("principal://") => Some(s.to_string()),
+        (Some(e), _) if e.starts_with("//iam.googleapis.com/") => Some(format!("principal:{e}")),
         (Some(e), _) => Some(format!("user:{e}")),
         (None, Some(s)) if s.starts_with("principal://") => Some(s.to_string()),
         (None, Some(s)) => s
@@ -186,6 +190,14 @@ mod tests {
         );
         let p = "principal://iam.googleapis.com/locations/global/workforcePools/p/subject/s";
         assert_eq!(from_log(None, Some(p)).as_deref(), Some(p));
+        assert_eq!(
+            from_log(Some(&p["principal:".len()..]), None).as_deref(),
+            Some(p)
+        );
+        assert_eq!(
+            from_log(Some("someone@idp.example"), Some(p)).as_deref(),
+            Some(p)
+        );
         assert_eq!(from_log(Some(""), None), None);
     }
 }
