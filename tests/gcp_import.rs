@@ -222,6 +222,8 @@ fn the_demo_exports_audit_as_gcp_says() {
     );
     assert_eq!(logs["records"]["principal-not-bound"], 6);
     assert_eq!(logs["records"]["system-event"], 2);
+    // Its own three months of files and the organization's two.
+    assert_eq!(logs["files_read"], 5);
 }
 
 #[test]
@@ -306,6 +308,16 @@ fn broken_exports_are_named_and_the_rest_audited() {
     assert_eq!(janitor["granted"], 0);
     let dave = identity(&r, "projects/acme-prod/members/user:dave@acme.example");
     assert!(dave["used"].as_u64().unwrap_or(0) > 0);
+    let logs = r["coverage"]["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["kind"] == "gcp-audit-logs" && s["system"] == "acme-prod")
+        .expect("acme-prod logs");
+    assert_eq!(
+        (&logs["files_read"], &logs["files_skipped"]),
+        (&3.into(), &2.into())
+    );
     let zoe = identity(&r, "projects/acme-prod/members/user:zoe@acme.example");
     assert_eq!(zoe["granted"], 0);
 }

@@ -710,13 +710,36 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
             }
         }
         tally.finish(&mut snap, &ancestry);
+        let bad_files: BTreeSet<String> = skipped
+            .iter()
+            .chain(&snap.coverage.skipped)
+            .map(|k| k.input.clone())
+            .collect();
         for c in snap
             .coverage
             .sources
             .iter_mut()
             .filter(|c| c.kind == SourceKind::GcpAuditLogs && c.input == logs_label)
         {
-            c.files_read = l.logs.len() as u64;
+            // Its own log files, and those of the folders and organization
+            // above it.
+            let p = c.system.clone().unwrap_or_default();
+            let mut scopes = vec![format!("projects/{p}/")];
+            scopes.extend(
+                ancestry
+                    .get(&p)
+                    .into_iter()
+                    .flatten()
+                    .map(|a| format!("{a}/")),
+            );
+            let (bad, good): (Vec<String>, Vec<String>) = l
+                .logs
+                .iter()
+                .map(InputFile::display)
+                .filter(|name| scopes.iter().any(|s| name.contains(s.as_str())))
+                .partition(|name| bad_files.contains(name));
+            c.files_read = good.len() as u64;
+            c.files_skipped = bad.len() as u64;
         }
     }
 
