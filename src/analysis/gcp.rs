@@ -35,18 +35,7 @@ impl<'s> RoleCache<'s> {
         let set = self.done.entry(role).or_insert_with(|| {
             if let Some(p) = snap.policy(role) {
                 let mut s = cat.empty_set();
-                for perm in p
-                    .document
-                    .get("includedPermissions")
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str())
-                {
-                    if let Some(i) = cat.lookup(perm) {
-                        s.insert(i);
-                    }
-                }
+                s.extend(included_permissions(&p.document).filter_map(|x| cat.lookup(x)));
                 return Some(s);
             }
             let r = gcp::predefined_role(role)?;
@@ -83,6 +72,15 @@ impl<'s> RoleCache<'s> {
             });
         }
     }
+}
+
+/// The permissions a role definition lists (`includedPermissions`).
+pub fn included_permissions(role: &serde_json::Value) -> impl Iterator<Item = &str> {
+    role.get("includedPermissions")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
 }
 
 /// The member an identity stands for (`user:alice@example.com`).

@@ -226,14 +226,7 @@ pub fn catalogs(snap: &Snapshot) -> Catalogs {
             .policies
             .iter()
             .filter(|p| p.cloud == Cloud::Gcp)
-            .flat_map(|p| {
-                p.document
-                    .get("includedPermissions")
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str())
-            })
+            .flat_map(|p| gcp::included_permissions(&p.document))
             .chain(
                 snap.usage
                     .iter()

@@ -108,41 +108,30 @@ impl Tally {
         snap: &Snapshot,
         projects: &BTreeMap<String, Vec<String>>,
     ) {
-        let list = match entries {
-            Value::Array(a) => a.as_slice(),
-            Value::Object(o) => match o.get("entries") {
-                Some(Value::Array(a)) => a.as_slice(),
-                // An empty page is `{}` (or only a page token).
-                None if o.keys().all(|k| k == "nextPageToken") => &[],
-                _ => {
-                    self.skipped.push(Skipped {
-                        input: input.into(),
-                        reason: "not a list of log entries nor an `entries.list` page: export with `gcloud logging read ... --format=json`".into(),
-                    });
-                    return;
-                }
-            },
-            _ => {
-                self.skipped.push(Skipped {
-                    input: input.into(),
-                    reason: "not a list of log entries: export with `gcloud logging read ... --format=json`".into(),
-                });
-                return;
-            }
+        let Some(list) = super::items(entries, "entries") else {
+            self.skipped.push(Skipped {
+                input: input.into(),
+                reason: "not a list of log entries nor an `entries.list` page: export with `gcloud logging read ... --format=json`".into(),
+            });
+            return;
         };
         for (n, e) in list.iter().enumerate() {
             self.entry(input, n, e, snap, projects);
         }
     }
 
-    fn cov(&mut self, project: &str, _input: &str) -> &mut SourceCoverage {
+    fn cov(&mut self, project: &str) -> &mut SourceCoverage {
         let label = &self.label;
-        self.coverage.entry(project.to_string()).or_insert_with(|| {
-            let mut c = SourceCoverage::new(SourceKind::GcpAuditLogs, label.as_str());
-            c.system = Some(project.to_string());
-            c.management_events = true;
-            c
-        })
+        self.coverage
+            .entry(project.to_string())
+            .or_insert_with(|| new_coverage(label, project))
+    }
+
+    /// Counts an entry of each project by what became of it.
+    fn count(&mut self, projects: &[String], what: &str) {
+        for p in projects {
+            *self.cov(p).records.entry(what.into()).or_default() += 1;
+        }
     }
 
     fn entry(
@@ -163,7 +152,14 @@ impl Tally {
             .and_then(Value::as_str)
             .and_then(|t| t.parse::<Timestamp>().ok());
         // The projects the entry concerns.
-        let targets: Vec<String> = match log_parent(e) {
+        let parent = log_parent(e);
+        if let Some((k, id)) = &parent
+            && k == "projects"
+            && projects.contains_key(id)
+        {
+            self.covered.insert(id.clone());
+        }
+        let targets: Vec<String> = match parent {
             Some((k, id)) if k == "projects" => vec![id],
             Some((k, id)) => {
                 let scope = format!("{k}/{id}");
@@ -183,12 +179,6 @@ impl Tally {
             .into_iter()
             .filter(|p| projects.contains_key(p))
             .collect();
-        if let Some((k, id)) = log_parent(e)
-            && k == "projects"
-            && projects.contains_key(&id)
-        {
-            self.covered.insert(id);
-        }
         let (Some(payload), true, Some(time)) = (payload, is_audit, time) else {
             if targets.is_empty() {
                 return;
@@ -198,9 +188,7 @@ impl Tally {
             } else {
                 "bad-record"
             };
-            for p in &targets {
-                *self.cov(p, input).records.entry(what.into()).or_default() += 1;
-            }
+            self.count(&targets, what);
             if is_audit {
                 self.skipped.push(Skipped {
                     input: format!("{input}: entry {n}"),
@@ -224,7 +212,7 @@ impl Tally {
             .and_then(Value::as_str)
             .is_some_and(|l| l.ends_with("%2Fsystem_event") || l.ends_with("/system_event"));
         for p in &targets {
-            let c = self.cov(p, input);
+            let c = self.cov(p);
             c.records_read += 1;
             c.first_event = Some(c.first_event.map_or(time, |f| f.min(time)));
             c.last_event = Some(c.last_event.map_or(time, |l| l.max(time)));
@@ -235,17 +223,14 @@ impl Tally {
             } else {
                 "unknown-principal"
             };
-            for p in &targets {
-                *self.cov(p, input).records.entry(what.into()).or_default() += 1;
-            }
+            self.count(&targets, what);
             return;
         };
         if let Some(key) = auth
             .and_then(|a| a.get("serviceAccountKeyName"))
             .and_then(Value::as_str)
         {
-            let k = self.key_use.entry(key.to_string()).or_insert(time);
-            *k = (*k).max(time);
+            super::note_latest(&mut self.key_use, key, time);
         }
         let checks: Vec<(&str, bool)> = payload
             .get("authorizationInfo")
@@ -264,15 +249,13 @@ impl Tally {
         for p in &targets {
             let id = members::identity_id(p, &member);
             if snap.identity(&id).is_none() {
-                *self
-                    .cov(p, input)
-                    .records
-                    .entry("principal-not-bound".into())
-                    .or_default() += 1;
+                self.count(std::slice::from_ref(p), "principal-not-bound");
                 continue;
             }
-            let what = if denied { "denied" } else { "used" };
-            *self.cov(p, input).records.entry(what.into()).or_default() += 1;
+            self.count(
+                std::slice::from_ref(p),
+                if denied { "denied" } else { "used" },
+            );
             for (perm, granted) in &checks {
                 if *granted {
                     self.usage
@@ -323,12 +306,9 @@ impl Tally {
         coverage.retain(|p, _| self.covered.contains(p));
         // A project whose logs were read but held nothing is still covered.
         for p in projects.keys().filter(|p| self.covered.contains(*p)) {
-            coverage.entry(p.clone()).or_insert_with(|| {
-                let mut c = SourceCoverage::new(SourceKind::GcpAuditLogs, input);
-                c.system = Some(p.clone());
-                c.management_events = true;
-                c
-            });
+            coverage
+                .entry(p.clone())
+                .or_insert_with(|| new_coverage(input, p));
         }
         // The Data Access logs the projects' policies turn on: what the
         // source can see beyond Admin Activity.
@@ -346,6 +326,14 @@ impl Tally {
         snap.coverage.skipped.extend(skipped);
         snap.normalize();
     }
+}
+
+/// A project's audit log source, before anything is counted.
+fn new_coverage(input: &str, project: &str) -> SourceCoverage {
+    let mut c = SourceCoverage::new(SourceKind::GcpAuditLogs, input);
+    c.system = Some(project.to_string());
+    c.management_events = true;
+    c
 }
 
 /// Sets `last_used` of the keys named (`//iam.googleapis.com/projects/P/

@@ -52,7 +52,9 @@ struct Layout {
     keys: Vec<(String, InputFile)>,
     activity: Vec<(String, InputFile)>,
     roles: Vec<InputFile>,
-    logs: Vec<InputFile>,
+    /// Log files, with the resource whose folder holds them
+    /// (`projects/P/logs/...` → `projects/P`), if any.
+    logs: Vec<(Option<String>, InputFile)>,
     unknown: Vec<InputFile>,
 }
 
@@ -91,8 +93,14 @@ fn layout(files: Vec<(String, InputFile)>) -> Layout {
             }
             continue;
         }
-        if r.contains(&"logs") {
-            l.logs.push(f);
+        if let Some(at) = r.iter().position(|c| *c == "logs") {
+            let scope = match r[..at] {
+                [kind @ ("projects" | "folders" | "organizations"), id] => {
+                    Some(format!("{kind}/{id}"))
+                }
+                _ => None,
+            };
+            l.logs.push((scope, f));
             continue;
         }
         match r.as_slice() {
@@ -272,29 +280,22 @@ fn list_of<'v>(
     f: &InputFile,
     skipped: &mut Vec<Skipped>,
 ) -> Option<&'v [Value]> {
-    match v {
-        Value::Array(a) => Some(a),
-        Value::Object(o) => match o.get(key) {
-            Some(Value::Array(a)) => Some(a),
-            None if o.is_empty() || o.keys().all(|k| k == "nextPageToken") => Some(&[]),
-            _ => {
-                skipped.push(Skipped {
-                    input: f.display(),
-                    reason: format!(
-                        "neither a list nor an answer with `{key}`: not the export this folder expects (see `permgap import gcp --help`)"
-                    ),
-                });
-                None
-            }
-        },
-        _ => {
-            skipped.push(Skipped {
-                input: f.display(),
-                reason: "not a list: not the export this folder expects (see `permgap import gcp --help`)".into(),
-            });
-            None
-        }
+    let list = super::items(v, key);
+    if list.is_none() {
+        let reason = if v.is_object() {
+            format!(
+                "neither a list nor an answer with `{key}`: not the export this folder expects (see `permgap import gcp --help`)"
+            )
+        } else {
+            "not a list: not the export this folder expects (see `permgap import gcp --help`)"
+                .into()
+        };
+        skipped.push(Skipped {
+            input: f.display(),
+            reason,
+        });
     }
+    list
 }
 
 fn time(v: Option<&Value>) -> Option<Timestamp> {
@@ -334,9 +335,12 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                 });
                 continue;
             };
-            if r.get("includedPermissions").is_none()
-                && crate::catalog::gcp::predefined_role(name).is_none()
-            {
+            if r.get("includedPermissions").is_none() {
+                // A predefined role listed without its permissions: the
+                // embedded definition serves.
+                if crate::catalog::gcp::predefined_role(name).is_some() {
+                    continue;
+                }
                 skipped.push(Skipped {
                     input: f.display(),
                     reason: format!(
@@ -344,12 +348,8 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                     ),
                 });
             }
-            if r.get("includedPermissions").is_none()
-                && crate::catalog::gcp::predefined_role(name).is_some()
-            {
-                continue;
-            }
-            if r.get("deleted").and_then(Value::as_bool) == Some(true) {
+            let deleted = r.get("deleted").and_then(Value::as_bool) == Some(true);
+            if deleted {
                 warnings.push(Warning {
                     input: f.display(),
                     message: format!(
@@ -358,9 +358,7 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                 });
             }
             let mut doc = r.clone();
-            if r.get("deleted").and_then(Value::as_bool) == Some(true)
-                && let Some(o) = doc.as_object_mut()
-            {
+            if deleted && let Some(o) = doc.as_object_mut() {
                 o.insert("includedPermissions".into(), Value::Array(Vec::new()));
             }
             snap.policies.push(Policy {
@@ -557,6 +555,9 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                 continue;
             };
             let member = format!("serviceAccount:{email}");
+            let Some(parsed) = members::parse(&member) else {
+                continue;
+            };
             let id = identity_id(p, &member);
             let disabled = sa.get("disabled").and_then(Value::as_bool) == Some(true);
             ids.entry(id.clone()).or_insert_with(|| {
@@ -565,13 +566,6 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                 } else {
                     email.to_string()
                 };
-                let parsed = members::parse(&member).unwrap_or(members::Member {
-                    kind: crate::model::IdentityKind::ServicePrincipal,
-                    name: email.to_string(),
-                    human: None,
-                    provider_managed: members::is_service_agent(email),
-                    deleted: false,
-                });
                 new_identity(id, p, name, &parsed)
             });
         }
@@ -665,8 +659,7 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                 .pointer("/serviceAccountKey/fullResourceName")
                 .and_then(Value::as_str)
             {
-                let e = key_use.entry(k.to_string()).or_insert(t);
-                *e = (*e).max(t);
+                super::note_latest(&mut key_use, k, t);
             } else if let Some(sa) = act
                 .pointer("/serviceAccount/fullResourceName")
                 .and_then(Value::as_str)
@@ -693,17 +686,12 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
     if !l.logs.is_empty() {
         let logs_label = format!("{label} (logs)");
         let mut tally = Tally::new(&logs_label);
-        for f in &l.logs {
-            // A file under projects/P/logs/ that reads is P's logs, even empty.
-            let own = f
-                .display()
-                .split("projects/")
-                .nth(1)
-                .and_then(|r| r.split_once("/logs/"))
-                .map(|(p, _)| p.to_string())
-                .filter(|p| ancestry.contains_key(p));
+        for (scope, f) in &l.logs {
             if let Some(v) = read_json(f, "the entries with `gcloud logging read`", &mut skipped) {
-                if let Some(p) = &own {
+                // A file under projects/P/logs/ that reads is P's logs, even empty.
+                if let Some(p) = scope.as_deref().and_then(|s| s.strip_prefix("projects/"))
+                    && ancestry.contains_key(p)
+                {
                     tally.cover(p);
                 }
                 tally.read(&f.display(), &v, &snap, &ancestry);
@@ -724,19 +712,17 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
             // Its own log files, and those of the folders and organization
             // above it.
             let p = c.system.clone().unwrap_or_default();
-            let mut scopes = vec![format!("projects/{p}/")];
-            scopes.extend(
-                ancestry
-                    .get(&p)
-                    .into_iter()
-                    .flatten()
-                    .map(|a| format!("{a}/")),
-            );
+            let project = format!("projects/{p}");
+            let above = ancestry.get(&p);
             let (bad, good): (Vec<String>, Vec<String>) = l
                 .logs
                 .iter()
-                .map(InputFile::display)
-                .filter(|name| scopes.iter().any(|s| name.contains(s.as_str())))
+                .filter(|(scope, _)| {
+                    scope
+                        .as_ref()
+                        .is_some_and(|s| *s == project || above.is_some_and(|a| a.contains(s)))
+                })
+                .map(|(_, f)| f.display())
                 .partition(|name| bad_files.contains(name));
             c.files_read = good.len() as u64;
             c.files_skipped = bad.len() as u64;
