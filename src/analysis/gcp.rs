@@ -117,29 +117,44 @@ pub fn effective<'s>(
     }
 }
 
-/// What the project's audit logs cannot see of `member`'s use.
-pub fn unobservable(cat: &Catalog, system: &System, member: &str) -> PermSet {
-    let mut set = cat.empty_set();
-    for i in 0..cat.len() {
-        if !observe::logged(&cat.qualified(i), member, &system.audit_log_configs) {
-            set.insert(i);
-        }
-    }
-    set
-}
-
-/// Caches [`unobservable`] per project for members without exemptions.
+/// What the audit logs cannot see, per project and member: each
+/// permission's log type and service are worked out once for the catalog,
+/// and a project's set is kept for the members no config names.
 pub struct Observability<'s> {
     cat: &'s Catalog,
+    /// Per permission: its log type and the service that logs it.
+    classes: Vec<(observe::LogType, String)>,
     plain: HashMap<&'s str, PermSet>,
 }
 
 impl<'s> Observability<'s> {
     pub fn new(cat: &'s Catalog) -> Self {
+        let classes = if cat.cloud == crate::catalog::Cloud::Gcp {
+            (0..cat.len())
+                .map(|i| {
+                    let p = cat.qualified(i);
+                    (observe::log_type(&p), observe::service_of(&p))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Observability {
             cat,
+            classes,
             plain: HashMap::new(),
         }
+    }
+
+    /// What the logs of `system` cannot see of `member`'s use.
+    fn compute(&self, system: &System, member: &str) -> PermSet {
+        let mut set = self.cat.empty_set();
+        for (i, (t, service)) in self.classes.iter().enumerate() {
+            if !observe::logged_as(*t, service, member, &system.audit_log_configs) {
+                set.insert(i);
+            }
+        }
+        set
     }
 
     pub fn unobservable(&mut self, system: &'s System, member: &str) -> PermSet {
@@ -148,13 +163,13 @@ impl<'s> Observability<'s> {
             .iter()
             .any(|c| c.exempted_members.iter().any(|m| m == member));
         if exempted {
-            return unobservable(self.cat, system, member);
+            return self.compute(system, member);
         }
-        let cat = self.cat;
-        self.plain
-            .entry(system.id.as_str())
-            .or_insert_with(|| unobservable(cat, system, ""))
-            .clone()
+        if !self.plain.contains_key(system.id.as_str()) {
+            let set = self.compute(system, "");
+            self.plain.insert(system.id.as_str(), set);
+        }
+        self.plain[system.id.as_str()].clone()
     }
 }
 

@@ -377,6 +377,12 @@ fn audit_cloud(
     }
     let mut roles = gcp::RoleCache::new(snap, cat);
     let mut gcp_obs = gcp::Observability::new(cat);
+    let systems_by_id: HashMap<&str, &crate::model::System> = snap
+        .systems
+        .iter()
+        .filter(|s| s.cloud == cat.cloud)
+        .map(|s| (s.id.as_str(), s))
+        .collect();
 
     let mut cache = PolicyCache::new(snap, cat);
     // Service control policies cap every identity of their account, except
@@ -421,11 +427,7 @@ fn audit_cloud(
             // A set's use is logged under its members' names: never seen.
             (_, Cloud::Gcp) if identity.kind == IdentityKind::PrincipalSet => {}
             (Some(o), Cloud::Gcp) if o.observed => {
-                if let Some(sys) = snap
-                    .systems
-                    .iter()
-                    .find(|s| s.cloud == Cloud::Gcp && s.id == identity.system)
-                {
+                if let Some(sys) = systems_by_id.get(identity.system.as_str()) {
                     unobservable
                         .intersect_with(&gcp_obs.unobservable(sys, gcp::member_of(identity)));
                 }
@@ -519,7 +521,6 @@ fn audit_cloud(
         Cloud::Gcp => roles.report(coverage),
         _ => cache.report(coverage),
     }
-    identities.sort_by(|a, b| (&a.system, &a.id).cmp(&(&b.system, &b.id)));
     let systems = summarize(snap, cat.cloud, &identities, &obs);
     (identities, systems)
 }

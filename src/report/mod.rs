@@ -236,10 +236,15 @@ impl Report {
     /// Takes the audit by value: its permission sets move into the report.
     /// `cats` holds the catalog of every cloud the audit covers.
     pub fn build(audit: Audit, cats: &Catalogs) -> Report {
+        // An audit's identities come with their cloud's catalog in `cats`;
+        // a caller that passes fewer gets GCP's base catalog, built once.
+        let fallback = std::cell::OnceCell::new();
         let cat_of = |cloud: Cloud| {
-            cats.get(cloud)
-                .cloned()
-                .unwrap_or_else(|| Arc::new(crate::catalog::gcp::catalog(std::iter::empty())))
+            cats.get(cloud).cloned().unwrap_or_else(|| {
+                fallback
+                    .get_or_init(|| Arc::new(crate::catalog::gcp::catalog(std::iter::empty())))
+                    .clone()
+            })
         };
         Report {
             schema_version: REPORT_SCHEMA_VERSION,

@@ -165,14 +165,22 @@ const ALWAYS_LOGGED: &[&str] = &["bigquery.googleapis.com"];
 /// and a member is exempted if any of them exempts it. An exempted group or
 /// domain may hold any member, so it makes the type unseen for everyone.
 pub fn logged(permission: &str, member: &str, configs: &[AuditLogConfig]) -> bool {
-    let t = log_type(permission);
+    logged_as(
+        log_type(permission),
+        &service_of(permission),
+        member,
+        configs,
+    )
+}
+
+/// [`logged`] for a permission whose log type and service are known.
+pub fn logged_as(t: LogType, service: &str, member: &str, configs: &[AuditLogConfig]) -> bool {
     match t {
         LogType::AdminWrite => return true,
         LogType::Never => return false,
         _ => {}
     }
-    let service = service_of(permission);
-    if ALWAYS_LOGGED.contains(&service.as_str()) {
+    if ALWAYS_LOGGED.contains(&service) {
         return true;
     }
     let applies = |c: &&AuditLogConfig| {
