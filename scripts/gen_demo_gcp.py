@@ -34,6 +34,7 @@ Every permission written is checked against the embedded catalog
 (src/catalog/gcp/permissions.tsv) or the demo's custom role.
 """
 import argparse
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -68,8 +69,6 @@ def user(n):
 
 def etag(obj):
     h = hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).digest()
-    import base64
-
     return base64.b64encode(h[:8]).decode()
 
 
@@ -180,7 +179,7 @@ def generate(rng):
         binding("roles/resourcemanager.organizationAdmin", [user("carol")]),
         binding("roles/viewer", [f"group:auditors@{DOMAIN}"]),
         binding("roles/browser", [f"domain:{DOMAIN}"]),
-        binding(JANITOR_ROLE, []) if False else binding("roles/iam.securityReviewer", [user("heidi")]),
+        binding("roles/iam.securityReviewer", [user("heidi")]),
     ])
     files[f"folders/{FOLDER}/iam-policy.json"] = policy([
         binding("roles/editor", [f"group:platform@{DOMAIN}"]),

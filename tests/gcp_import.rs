@@ -79,6 +79,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the demo's exports to break (the folder lives as long as the
+/// returned guard).
+fn demo_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("export");
+    copy_dir(&demo_dir(), &root);
+    (dir, root)
+}
+
 #[test]
 fn the_demo_exports_audit_as_gcp_says() {
     let (code, r) = audit(&demo_dir());
@@ -228,9 +237,7 @@ fn the_demo_exports_audit_as_gcp_says() {
 
 #[test]
 fn broken_exports_are_named_and_the_rest_audited() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("export");
-    copy_dir(&demo_dir(), &root);
+    let (_dir, root) = demo_copy();
     // acme-data's policy is not JSON; a log file is cut short; a role is
     // bound that nobody exported; a member form IAM does not define; a
     // stray file.
@@ -367,9 +374,7 @@ fn the_gcp_catalog_lists_patterns_and_roles() {
 fn a_project_without_logs_of_its_own_calls_nothing_unused() {
     // acme-data's logs are gone; the organization's entries remain. They
     // still count as carol's use, but they do not make acme-data covered.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("export");
-    copy_dir(&demo_dir(), &root);
+    let (_dir, root) = demo_copy();
     std::fs::remove_dir_all(root.join("projects/acme-data/logs")).expect("rm");
     let (code, r) = audit(&root);
     assert_eq!(code, 0);
@@ -407,9 +412,7 @@ fn a_project_without_logs_of_its_own_calls_nothing_unused() {
 fn key_findings_need_the_key_activity() {
     // Without Policy Analyzer's key activity, a key the logs never showed is
     // not proven unused.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("export");
-    copy_dir(&demo_dir(), &root);
+    let (_dir, root) = demo_copy();
     std::fs::remove_file(
         root.join("projects/acme-data/activity/serviceAccountKeyLastAuthentication.json"),
     )
@@ -427,9 +430,7 @@ fn key_findings_need_the_key_activity() {
 
 #[test]
 fn an_expired_key_is_not_an_unused_one() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().join("export");
-    copy_dir(&demo_dir(), &root);
+    let (_dir, root) = demo_copy();
     let sa = "legacy-export@acme-data.iam.gserviceaccount.com";
     let f = root.join(format!("projects/acme-data/keys/{sa}.json"));
     let (_, before) = audit(&root);

@@ -18,6 +18,15 @@ struct Moto {
     dir: PathBuf,
 }
 
+/// The identity of a report with this name (`Null` if none).
+fn named(report: &Value, name: &str) -> Value {
+    report["identities"]
+        .as_array()
+        .and_then(|x| x.iter().find(|i| i["name"] == name))
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Seeds moto once for all the tests of this file.
 fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
@@ -393,11 +402,7 @@ fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
             .collect()
     };
     assert_eq!(used(&a), used(&b));
-    let ann = a["identities"]
-        .as_array()
-        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
-        .cloned()
-        .unwrap_or_default();
+    let ann = named(&a, "ann");
     assert_eq!(
         ann["used_permissions"],
         serde_json::json!([
@@ -495,11 +500,7 @@ fn lookup_events_reads_every_default_region_and_names_a_denied_one() {
     assert_eq!(asked, defaults);
     assert_eq!(asked.len(), 17);
     let v = audit_json(m, &snap);
-    let ann = v["identities"]
-        .as_array()
-        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
-        .cloned()
-        .unwrap_or_default();
+    let ann = named(&v, "ann");
     assert_eq!(
         ann["used_permissions"],
         serde_json::json!(["ec2:DescribeInstances", "iam:GetUser"]),
@@ -591,11 +592,7 @@ fn cloudtrail_in_s3_reads_only_this_account_and_the_window() {
         ],
     ));
     let v = json(&permgap(m, &["audit", &path(&snap), "--format", "json"]));
-    let ann = v["identities"]
-        .as_array()
-        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
-        .cloned()
-        .unwrap_or_default();
+    let ann = named(&v, "ann");
     assert_eq!(
         ann["used_permissions"],
         serde_json::json!([
@@ -657,11 +654,7 @@ fn cloudtrail_in_s3_reads_only_this_account_and_the_window() {
         ],
     ));
     let deep = json(&permgap(m, &["audit", &path(&snap), "--format", "json"]));
-    let ann_deep = deep["identities"]
-        .as_array()
-        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
-        .cloned()
-        .unwrap_or_default();
+    let ann_deep = named(&deep, "ann");
     assert_eq!(ann_deep["used_permissions"], ann["used_permissions"]);
     let stats = proxy.get("/__proxy/stats");
     assert_eq!(stats["calls"]["s3:redirected (us-east-1)"], 2, "{stats}");
@@ -959,13 +952,7 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
             && skipped.contains("check that the role OrganizationAccountAccessRole exists"),
         "{skipped}"
     );
-    let by = |name: &str| {
-        v["identities"]
-            .as_array()
-            .and_then(|x| x.iter().find(|i| i["name"] == name))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let by = |name: &str| named(&v, name);
     let catalog = 22091;
     assert_eq!(
         by("mgmt-admin")["granted"],
@@ -1087,11 +1074,7 @@ fn athena_rows_are_read_as_usage() {
         ],
     ));
     let v = audit_json(m, &snap);
-    let ann = v["identities"]
-        .as_array()
-        .and_then(|x| x.iter().find(|i| i["name"] == "ann"))
-        .cloned()
-        .unwrap_or_default();
+    let ann = named(&v, "ann");
     assert!(
         ann["used_permissions"]
             .to_string()
@@ -1177,13 +1160,7 @@ fn access_advisor_evidence_is_read_and_combined() {
         .expect("run");
     ok(&o);
     let v = audit_json(m, &snap);
-    let by = |name: &str| {
-        v["identities"]
-            .as_array()
-            .and_then(|x| x.iter().find(|i| i["name"] == name))
-            .cloned()
-            .unwrap_or_default()
-    };
+    let by = |name: &str| named(&v, name);
     let has = |i: &Value, list: &str, p: &str| {
         i[list].as_array().is_some_and(|a| a.iter().any(|x| x == p))
     };
