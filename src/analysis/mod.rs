@@ -363,8 +363,15 @@ fn audit_cloud(
     // AWS: IAM's write and permissions-management actions: holding all of
     // them makes a super identity. GCP: the project's setIamPolicy.
     let mut iam_write = cat.empty_set();
+    // GCP: the permissions that escalate, named once for the catalog.
+    let mut escalation = cat.empty_set();
     match cat.cloud {
-        Cloud::Gcp => iam_write.extend(gcp::SUPER_PERMISSIONS.iter().filter_map(|p| cat.lookup(p))),
+        Cloud::Gcp => {
+            iam_write.extend(gcp::SUPER_PERMISSIONS.iter().filter_map(|p| cat.lookup(p)));
+            escalation.extend(
+                (0..cat.len()).filter(|&i| crate::catalog::gcp::is_escalation(&cat.qualified(i))),
+            );
+        }
         _ => {
             if let Some(svc) = cat.service("iam") {
                 iam_write.extend(
@@ -401,6 +408,10 @@ fn audit_cloud(
         .iter()
         .map(|i| effective::attachments(snap, i))
         .collect();
+    let marks = Marks {
+        iam_write: &iam_write,
+        escalation: &escalation,
+    };
     let mut identities = Vec::with_capacity(acting.len());
     for (identity, att) in acting.iter().zip(&attached) {
         let mut eff = match cat.cloud {
@@ -514,7 +525,7 @@ fn audit_cloud(
             findings: Vec::new(),
         };
         let observed = o.is_some_and(|o| o.observed);
-        ia.findings = detect(cat, snap, cfg, identity, &ia, observed, &iam_write);
+        ia.findings = detect(cat, snap, cfg, identity, &ia, observed, &marks);
         identities.push(ia);
     }
     match cat.cloud {
@@ -570,6 +581,14 @@ fn listed(cat: &Catalog, set: &PermSet) -> (Vec<String>, usize) {
     (all, n)
 }
 
+/// Catalog-wide permission sets the findings test against.
+struct Marks<'a> {
+    /// Holding all of these (unconditionally) makes a super identity.
+    iam_write: &'a PermSet,
+    /// GCP: permissions that escalate (`setIamPolicy`, `actAs`, ...).
+    escalation: &'a PermSet,
+}
+
 fn detect(
     cat: &Catalog,
     snap: &Snapshot,
@@ -577,8 +596,9 @@ fn detect(
     identity: &Identity,
     ia: &IdentityAudit,
     observed: bool,
-    iam_write: &PermSet,
+    marks: &Marks<'_>,
 ) -> Vec<Finding> {
+    let iam_write = marks.iam_write;
     let start = cfg.window_start();
     let mut out = Vec::new();
     let finding = |kind, message: String| Finding {
@@ -752,7 +772,7 @@ fn detect(
         }
     }
     if ia.cloud == Cloud::Gcp {
-        gcp_findings(cat, cfg, identity, ia, observed, &mut out);
+        gcp_findings(cat, cfg, identity, ia, observed, marks.escalation, &mut out);
     }
     out.sort_by(|a, b| {
         (
@@ -778,6 +798,7 @@ fn gcp_findings(
     identity: &Identity,
     ia: &IdentityAudit,
     observed: bool,
+    escalation: &PermSet,
     out: &mut Vec<Finding>,
 ) {
     let member = gcp::member_of(identity);
@@ -824,12 +845,8 @@ fn gcp_findings(
         }
     }
     if observed && !ia.provider_managed {
-        let mut esc = cat.empty_set();
-        esc.extend(
-            ia.unused
-                .ones()
-                .filter(|&i| crate::catalog::gcp::is_escalation(&cat.qualified(i))),
-        );
+        let mut esc = ia.unused.clone();
+        esc.intersect_with(escalation);
         if !esc.is_clear() {
             let (permissions, total) = listed(cat, &esc);
             out.push(Finding {
