@@ -448,3 +448,56 @@ fn an_expired_key_is_not_an_unused_one() {
     let (_, after) = audit(&root);
     assert!(findings(identity(&after, &id)).is_empty());
 }
+
+#[test]
+fn missing_ancestry_role_definitions_and_timestamps_make_the_result_partial() {
+    let (_dir, root) = demo_copy();
+    // acme-data's ancestry is gone; the folder's policy above acme-prod is
+    // gone; the custom role is exported without its permissions (as `roles
+    // list` does); one log entry has no timestamp.
+    std::fs::remove_file(root.join("projects/acme-data/ancestors.json")).expect("rm");
+    std::fs::remove_file(root.join("folders/456789012345/iam-policy.json")).expect("rm");
+    let role = root.join("roles/bucketJanitor.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&role).expect("r")).expect("json");
+    v.as_object_mut()
+        .expect("role")
+        .remove("includedPermissions");
+    std::fs::write(&role, v.to_string()).expect("w");
+    let logs = root.join("projects/acme-prod/logs/2026-10.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&logs).expect("r")).expect("json");
+    v[0].as_object_mut().expect("entry").remove("timestamp");
+    std::fs::write(&logs, v.to_string()).expect("w");
+
+    let (code, r) = audit(&root);
+    assert_eq!(code, 3);
+    let skipped = r["coverage"]["skipped"].to_string();
+    for want in [
+        "no projects/acme-data/ancestors.json",
+        "gcloud projects get-ancestors acme-data",
+        "folders/456789012345 is above it, but its IAM policy is not in the export",
+        "role organizations/123456789012/roles/bucketJanitor lists no `includedPermissions`",
+        "2026-10.json: entry 0",
+    ] {
+        assert!(skipped.contains(want), "{want} in {skipped}");
+    }
+    // What the rest says still holds: acme-data inherits nothing, so carol
+    // (organization admin) is not an identity there; the janitor's role
+    // grants nothing; dave lost his folder grant.
+    assert!(
+        !r["identities"]
+            .to_string()
+            .contains("projects/acme-data/members/user:carol@acme.example")
+    );
+    let janitor = identity(
+        &r,
+        "projects/acme-data/members/serviceAccount:janitor@acme-data.iam.gserviceaccount.com",
+    );
+    assert_eq!(janitor["granted"], 0);
+    assert!(
+        !r["identities"]
+            .to_string()
+            .contains("projects/acme-prod/members/user:dave@acme.example")
+    );
+    let carol = identity(&r, "projects/acme-prod/members/user:carol@acme.example");
+    assert!(carol["used"].as_u64().unwrap_or(0) > 0);
+}
