@@ -21,6 +21,9 @@ layout that `permgap import gcp` reads (see `permgap import gcp --help`):
                                --managed-by=user`; shape: "ServiceAccountKey".
   projects/P/activity/*.json   `gcloud policy-intelligence query-activity`;
                                shape: Policy Analyzer reference, "Activity".
+  projects/P/insights/*.json   `gcloud recommender insights list
+                               --insight-type=google.iam.policy.Insight`;
+                               shape: Recommender reference, "Insight".
   roles/*.json                 `gcloud iam roles describe`; shape: "Role".
   .../logs/*.json              `gcloud logging read --format=json`: LogEntry
                                with an AuditLog protoPayload (Cloud Logging
@@ -305,9 +308,42 @@ def generate(rng):
     ]
     files[f"projects/{DATA}/activity/serviceAccountKeyLastAuthentication.json"] = []
 
+    # IAM Recommender policy insights (`gcloud recommender insights list
+    # --insight-type=google.iam.policy.Insight --location=global`); shape:
+    # Recommender reference, "Insight", and the policy insight example of
+    # the Policy Intelligence docs (content.exercisedPermissions).
+    def insight(n, role, member, exercised, total, text):
+        return {
+            "category": "SECURITY",
+            "content": {
+                "condition": {"description": "", "expression": "", "location": "", "title": ""},
+                "currentTotalPermissionsCount": str(total),
+                "exercisedPermissions": [{"permission": p} for p in exercised],
+                "inferredPermissions": [],
+                "member": member,
+                "role": role,
+            },
+            "description": text,
+            "etag": f'"{n:016x}"',
+            "insightSubtype": "PERMISSIONS_USAGE",
+            "lastRefreshTime": "2026-10-31T07:00:00Z",
+            "name": f"projects/{DATA_NUM}/locations/global/insightTypes/google.iam.policy.Insight/insights/{n:08x}-0000-4000-8000-000000000000",
+            "observationPeriod": "7776000s",
+            "severity": "LOW",
+            "stateInfo": {"state": "ACTIVE"},
+            "targetResources": [f"//cloudresourcemanager.googleapis.com/projects/{DATA_NUM}"],
+        }
+
+    files[f"projects/{PROD}/insights/google.iam.policy.Insight.json"] = []
+    files[f"projects/{DATA}/insights/google.iam.policy.Insight.json"] = [
+        insight(1, "roles/secretmanager.secretAccessor", f"serviceAccount:{ETL}",
+                ["secretmanager.versions.access"], 2,
+                "1 of the permissions in this role binding were used in the past 90 days."),
+    ]
+
     files["roles/bucketJanitor.json"] = {
         "description": "Lists and deletes stale objects",
-        "etag": "BwYl2c3d4e5=",
+        "etag": "BwYl2c3d4e4=",
         "includedPermissions": ["storage.buckets.get", "storage.objects.delete", "storage.objects.list"],
         "name": JANITOR_ROLE,
         "stage": "GA",

@@ -137,9 +137,12 @@ fn the_demo_exports_audit_as_gcp_says() {
     assert_eq!(frank["conditional"], frank["granted"]);
     assert!(list(frank, "used_permissions").contains(&"storage.objects.delete".into()));
 
-    // etl: exempted from DATA_READ logs, so its secret reads are
-    // unobservable, not unused; BigQuery's logs are always on; its old key
-    // was never used and Policy Analyzer covers the project.
+    // etl: exempted from DATA_READ logs, but IAM Recommender watched its
+    // Secret Accessor binding, so its secret reads are known used (without
+    // the insight they are unobservable: see
+    // recommender_insights_are_evidence_only_while_fresh); BigQuery's logs
+    // are always on; its old key was never used and Policy Analyzer covers
+    // the project.
     let etl = identity(
         &r,
         &p(
@@ -147,10 +150,7 @@ fn the_demo_exports_audit_as_gcp_says() {
             "serviceAccount:etl@acme-data.iam.gserviceaccount.com",
         ),
     );
-    assert!(
-        list(etl, "unobservable_permissions").contains(&"secretmanager.versions.access".into())
-    );
-    assert!(!list(etl, "unused_permissions").contains(&"secretmanager.versions.access".into()));
+    assert!(list(etl, "used_permissions").contains(&"secretmanager.versions.access".into()));
     assert!(list(etl, "used_permissions").contains(&"bigquery.tables.getData".into()));
     assert!(findings(etl).contains(&"unused-service-account-key".into()));
 
@@ -380,7 +380,17 @@ fn a_project_without_logs_of_its_own_calls_nothing_unused() {
     assert_eq!(code, 0);
     for i in r["identities"].as_array().expect("ids") {
         if i["system"] == "acme-data" {
-            assert_eq!(i["unused"], 0, "{}", i["id"]);
+            // Only what IAM Recommender watched (etl's Secret Accessor
+            // binding) can be unused without the project's logs.
+            let expected: &[&str] = if i["name"] == "etl@acme-data.iam.gserviceaccount.com" {
+                &[
+                    "resourcemanager.projects.get",
+                    "resourcemanager.projects.list",
+                ]
+            } else {
+                &[]
+            };
+            assert_eq!(list(i, "unused_permissions"), expected, "{}", i["id"]);
             assert!(
                 !findings(i).contains(&"inactive-identity".to_string()),
                 "{}",
@@ -500,4 +510,62 @@ fn missing_ancestry_role_definitions_and_timestamps_make_the_result_partial() {
     );
     let carol = identity(&r, "projects/acme-prod/members/user:carol@acme.example");
     assert!(carol["used"].as_u64().unwrap_or(0) > 0);
+}
+
+#[test]
+fn recommender_insights_are_evidence_only_while_fresh() {
+    let etl = "projects/acme-data/members/serviceAccount:etl@acme-data.iam.gserviceaccount.com";
+    let unobservable = |r: &Value| list(identity(r, etl), "unobservable_permissions");
+    // Fresh (the demo's, refreshed the day before the window's end): the
+    // Secret Accessor binding is watched, so its permissions are observable
+    // although the account is exempted from DATA_READ logs.
+    let (_, fresh) = audit(&demo_dir());
+    assert!(
+        list(identity(&fresh, etl), "used_permissions")
+            .contains(&"secretmanager.versions.access".to_string())
+    );
+    assert!(
+        !unobservable(&fresh)
+            .iter()
+            .any(|p| p.starts_with("secretmanager."))
+    );
+
+    // The same insight refreshed months before: no evidence, and said so.
+    let (_tmp, root) = demo_copy();
+    let f = root.join("projects/acme-data/insights/google.iam.policy.Insight.json");
+    let text = std::fs::read_to_string(&f).expect("insights");
+    let stale = text.replace("2026-10-31T07:00:00Z", "2026-07-01T07:00:00Z");
+    assert_ne!(stale, text);
+    std::fs::write(&f, stale).expect("write");
+    let (code, r) = audit(&root);
+    assert_eq!(code, 0);
+    assert!(unobservable(&r).contains(&"secretmanager.versions.access".to_string()));
+    let warnings = r["coverage"]["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["input"] == "IAM Recommender policy insights"
+                && w["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("1 insight(s)"))),
+        "{warnings:?}"
+    );
+
+    // An insight that is not JSON is named; the rest is audited.
+    std::fs::write(&f, "{not json").expect("write");
+    let (code, r) = audit(&root);
+    assert_eq!(code, 3);
+    assert!(
+        r["coverage"]["skipped"]
+            .as_array()
+            .expect("skipped")
+            .iter()
+            .any(|s| s["input"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("google.iam.policy.Insight.json"))
+                && s["reason"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("gcloud recommender insights list")))
+    );
+    assert_eq!(r["identities"].as_array().map(Vec::len), Some(20));
 }

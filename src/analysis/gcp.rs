@@ -157,6 +157,17 @@ impl<'s> Observability<'s> {
         set
     }
 
+    /// Permissions no source is known to see (`iam.serviceAccounts.actAs`).
+    pub fn never(&self) -> PermSet {
+        let mut set = self.cat.empty_set();
+        for (i, (t, _)) in self.classes.iter().enumerate() {
+            if *t == observe::LogType::Never {
+                set.insert(i);
+            }
+        }
+        set
+    }
+
     pub fn unobservable(&mut self, system: &'s System, member: &str) -> PermSet {
         let exempted = system
             .audit_log_configs

@@ -384,6 +384,38 @@ fn audit_cloud(
     }
     let mut roles = gcp::RoleCache::new(snap, cat);
     let mut gcp_obs = gcp::Observability::new(cat);
+    // Bindings IAM Recommender watched up to the window's end: their roles'
+    // permissions are observable for the member, whatever the audit logs.
+    let mut watched: HashMap<&str, PermSet> = HashMap::new();
+    if cat.cloud == Cloud::Gcp && !snap.watched_grants.is_empty() {
+        let fresh = end
+            .checked_sub(Span::new().hours(48))
+            .unwrap_or(Timestamp::MIN);
+        let never = gcp_obs.never();
+        let mut stale = 0usize;
+        for w in &snap.watched_grants {
+            if w.end < fresh || w.start > end {
+                stale += 1;
+                continue;
+            }
+            if let Some(perms) = roles.get(&w.policy) {
+                let mut perms = perms.clone();
+                perms.difference_with(&never);
+                watched
+                    .entry(w.identity.as_str())
+                    .or_insert_with(|| cat.empty_set())
+                    .union_with(&perms);
+            }
+        }
+        if stale > 0 {
+            coverage.warnings.push(Warning {
+                input: "IAM Recommender policy insights".into(),
+                message: format!(
+                    "{stale} insight(s) end more than two days before the window's end ({end}): not used as evidence of unused permissions; collect them again"
+                ),
+            });
+        }
+    }
     let systems_by_id: HashMap<&str, &crate::model::System> = snap
         .systems
         .iter()
@@ -445,6 +477,11 @@ fn audit_cloud(
             }
             (Some(o), _) => unobservable.intersect_with(&o.unobservable),
             (None, _) => {}
+        }
+        if identity.kind != IdentityKind::PrincipalSet
+            && let Some(w) = watched.get(identity.id.as_str())
+        {
+            unobservable.difference_with(w);
         }
         if let Some(services) = not_accessed.get(identity.id.as_str()) {
             unobservable.difference_with(&advisor_evidence(cat, services, &never_observable));

@@ -93,6 +93,8 @@ Layout of DIR (gcloud writes no resource name into a policy export, so the folde
   projects/PROJECT/activity/TYPE.json    gcloud policy-intelligence query-activity --project PROJECT --format=json
                                            --activity-type=TYPE, for TYPE serviceAccountLastAuthentication and
                                            serviceAccountKeyLastAuthentication (key findings need the latter)
+  projects/PROJECT/insights/NAME.json    gcloud recommender insights list --insight-type=google.iam.policy.Insight
+                                           --location=global --project PROJECT --format=json   (optional)
   roles/NAME.json                        gcloud iam roles describe ROLE [--project P | --organization O] --format=json
                                            (custom roles; predefined roles are built in)
   **/logs/NAME.json                      gcloud logging read 'logName:\"cloudaudit.googleapis.com\"' --project PROJECT
@@ -183,12 +185,87 @@ pub struct DoctorAws {
 pub enum CollectCommand {
     /// AWS: the account of the current credentials.
     Aws(CollectAws),
+    /// GCP: projects, or every project of an organization, through Google's
+    /// APIs.
+    Gcp(CollectGcp),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ScanCommand {
     /// AWS: the account of the current credentials.
     Aws(ScanAws),
+    /// GCP: projects, or every project of an organization, through Google's
+    /// APIs.
+    Gcp(ScanGcp),
+}
+
+/// How to reach Google Cloud: Application Default Credentials
+/// (GOOGLE_APPLICATION_CREDENTIALS, `gcloud auth application-default
+/// login`, the metadata server) unless told otherwise.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("scope").required(true).multiple(true).args(["project", "organization"])))]
+pub struct LiveGcp {
+    /// A project ID or number (repeatable); the folders and organization
+    /// above it are read for what they bind.
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Vec<String>,
+    /// An organization ID: every active project below it, in every folder
+    /// (repeatable).
+    #[arg(long, value_name = "ORG_ID")]
+    pub organization: Vec<String>,
+    /// A service account key file (JSON) to authenticate with, instead of
+    /// Application Default Credentials.
+    #[arg(long, value_name = "KEY.json")]
+    pub credentials: Option<PathBuf>,
+    /// Act as this service account (the credentials need
+    /// roles/iam.serviceAccountTokenCreator on it).
+    #[arg(long, value_name = "EMAIL")]
+    pub impersonate_service_account: Option<String>,
+    /// Do not read Cloud Audit Logs (then no permission is known used, and
+    /// none is called unused).
+    #[arg(long)]
+    pub no_logs: bool,
+    /// Do not query Policy Analyzer (service account and key last
+    /// authentication; without it no key is called unused).
+    #[arg(long)]
+    pub no_policy_analyzer: bool,
+    /// Do not read IAM Recommender's policy insights.
+    #[arg(long)]
+    pub no_insights: bool,
+    /// How many projects are collected at once.
+    #[arg(long, value_name = "N", default_value = "4", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// How many days of audit logs to read, ending at `--until`.
+    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
+    pub days: u32,
+    /// The end of the audit logs read (RFC 3339; default now); `scan`
+    /// audits as of it unless `--as-of` says otherwise.
+    #[arg(long, value_name = "RFC3339")]
+    pub until: Option<Timestamp>,
+    /// Send every API call here instead of Google (an emulator or a test
+    /// stub), e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL", env = "PERMGAP_GCP_ENDPOINT", hide = true)]
+    pub endpoint: Option<String>,
+    /// Send no credentials (with `--endpoint`).
+    #[arg(long, hide = true, requires = "endpoint")]
+    pub anonymous: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectGcp {
+    #[command(flatten)]
+    pub live: LiveGcp,
+    /// Where to write the snapshot (JSON).
+    #[arg(long, short, value_name = "SNAPSHOT.json")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanGcp {
+    #[command(flatten)]
+    pub live: LiveGcp,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// How to reach AWS: the SDK's standard credential chain and its variables

@@ -3,6 +3,7 @@
 
 mod args;
 mod collect;
+mod collect_gcp;
 mod progress;
 
 use std::io::{IsTerminal, Write};
@@ -105,6 +106,19 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         }
         Command::Scan(args::ScanCommand::Aws(a)) => {
             let snap = collect::collect_aws(cli, &a.live)?;
+            let as_of = a
+                .report
+                .as_of
+                .or(a.live.until)
+                .unwrap_or_else(Timestamp::now);
+            audit_and_render(cli, &snap, as_of, &a.report)
+        }
+        Command::Collect(args::CollectCommand::Gcp(a)) => {
+            let snap = collect_gcp::collect_gcp(cli, &a.live)?;
+            save_snapshot(cli, &a.output, &snap)
+        }
+        Command::Scan(args::ScanCommand::Gcp(a)) => {
+            let snap = collect_gcp::collect_gcp(cli, &a.live)?;
             let as_of = a
                 .report
                 .as_of

@@ -56,6 +56,10 @@ pub enum SourceKind {
     GcpAuditLogs,
     /// GCP Policy Analyzer: service account and key last authentication.
     GcpPolicyAnalyzer,
+    /// GCP IAM Recommender: policy insights (exercised permissions per
+    /// binding). Evidence for the bindings it names only, so it does not
+    /// make a project observed.
+    GcpRecommender,
 }
 
 impl SourceKind {

@@ -36,6 +36,10 @@ pub struct Snapshot {
     /// services an identity authenticated to, and when last.
     #[serde(default)]
     pub service_access: Vec<ServiceAccess>,
+    /// Grants whose use a source watched over a period (GCP IAM
+    /// Recommender's policy insights).
+    #[serde(default)]
+    pub watched_grants: Vec<WatchedGrant>,
     pub coverage: Coverage,
 }
 
@@ -50,6 +54,7 @@ impl Snapshot {
             activity: Vec::new(),
             credentials: Vec::new(),
             service_access: Vec::new(),
+            watched_grants: Vec::new(),
             coverage: Coverage::default(),
         }
     }
@@ -76,6 +81,14 @@ impl Snapshot {
             .sort_by(|a, b| (&a.identity, &a.service).cmp(&(&b.identity, &b.service)));
         self.service_access
             .dedup_by(|a, b| a.identity == b.identity && a.service == b.service);
+        self.watched_grants.sort_by(|a, b| {
+            (&a.identity, &a.policy, &a.scope, a.end).cmp(&(
+                &b.identity,
+                &b.policy,
+                &b.scope,
+                b.end,
+            ))
+        });
         self.coverage.normalize();
     }
 
@@ -88,6 +101,7 @@ impl Snapshot {
         self.activity.extend(other.activity);
         self.credentials.extend(other.credentials);
         self.service_access.extend(other.service_access);
+        self.watched_grants.extend(other.watched_grants);
         self.coverage.sources.extend(other.coverage.sources);
         self.coverage.skipped.extend(other.coverage.skipped);
         self.coverage.warnings.extend(other.coverage.warnings);
@@ -297,6 +311,10 @@ pub enum EvidenceSource {
     /// GCP Policy Analyzer activities: last authentication of service
     /// accounts and their keys.
     GcpPolicyAnalyzer,
+    /// GCP IAM Recommender policy insights: the permissions a binding's
+    /// member exercised over the observation period (used some time in it;
+    /// counted as last seen at its end).
+    GcpRecommender,
 }
 
 /// Observed use of one permission by one identity, aggregated.
@@ -336,6 +354,23 @@ pub struct Activity {
     pub first_seen: Option<Timestamp>,
     pub last_seen: Timestamp,
     pub count: u64,
+}
+
+/// A role binding whose use a source watched: GCP IAM Recommender's policy
+/// insight (`google.iam.policy.Insight`) on one member's binding. Every
+/// permission of the role is observable for the member in `[start, end]`
+/// (the Recommender counts use from IAM's own access data, whatever audit
+/// logs are on); those it saw exercised are in the usage.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WatchedGrant {
+    pub identity: String,
+    /// The role.
+    pub policy: String,
+    /// Where it is bound (`projects/P`).
+    pub scope: String,
+    pub source: EvidenceSource,
+    pub start: Timestamp,
+    pub end: Timestamp,
 }
 
 /// An identity's last access to one service, over the source's tracking

@@ -14,6 +14,8 @@
 //! DIR/projects/PROJECT_ID/keys/EMAIL.json   gcloud iam service-accounts keys list --iam-account EMAIL --managed-by=user --format=json
 //! DIR/projects/PROJECT_ID/activity/TYPE.json gcloud policy-intelligence query-activity --activity-type=TYPE
 //!                                           (or serviceAccountKeyLastAuthentication) --project PROJECT_ID --format=json
+//! DIR/projects/PROJECT_ID/insights/*.json   gcloud recommender insights list --insight-type=google.iam.policy.Insight
+//!                                           --location=global --project PROJECT_ID --format=json
 //! DIR/roles/*.json                          gcloud iam roles describe ROLE [--project P | --organization O] --format=json
 //!                                           (one role, or a list of them)
 //! DIR/**/logs/*.json                        gcloud logging read 'logName:"cloudaudit.googleapis.com"' --format=json ...
@@ -37,7 +39,8 @@ use super::members::{self, identity_id};
 use crate::catalog::Cloud;
 use crate::model::{
     Activity, ActivityKind, AuditLogConfig, Credential, EvidenceSource, Grant, Identity, Policy,
-    PolicyKind, Skipped, Snapshot, SourceCoverage, SourceKind, System, Warning,
+    PolicyKind, Skipped, Snapshot, SourceCoverage, SourceKind, System, UsageRecord, Warning,
+    WatchedGrant,
 };
 use crate::providers::InputFile;
 
@@ -50,7 +53,10 @@ struct Layout {
     project_info: BTreeMap<String, InputFile>,
     service_accounts: BTreeMap<String, InputFile>,
     keys: Vec<(String, InputFile)>,
-    activity: Vec<(String, InputFile)>,
+    /// (project, the activity type its file is named after, file).
+    activity: Vec<(String, String, InputFile)>,
+    /// IAM Recommender policy insights of a project.
+    insights: Vec<(String, InputFile)>,
     roles: Vec<InputFile>,
     /// Log files, with the resource whose folder holds them
     /// (`projects/P/logs/...` → `projects/P`), if any.
@@ -121,7 +127,12 @@ fn layout(files: Vec<(String, InputFile)>) -> Layout {
                 l.service_accounts.insert(id.to_string(), f);
             }
             ["projects", id, "keys", _] => l.keys.push((id.to_string(), f)),
-            ["projects", id, "activity", _] => l.activity.push((id.to_string(), f)),
+            ["projects", id, "insights", _] => l.insights.push((id.to_string(), f)),
+            ["projects", id, "activity", name] => l.activity.push((
+                id.to_string(),
+                name.trim_end_matches(".json").to_string(),
+                f,
+            )),
             ["roles", ..] => l.roles.push(f),
             _ => l.unknown.push(f),
         }
@@ -208,8 +219,17 @@ fn parse_policy(v: &Value, resource: &str) -> Result<IamPolicy, String> {
             .into_iter()
             .flatten()
         {
-            let Some(t) = c.get("logType").and_then(Value::as_str) else {
-                continue;
+            // gcloud writes the name; the REST API with enum-encoding=int
+            // (as Google's Rust crates ask) the number.
+            let t = match c.get("logType") {
+                Some(Value::String(t)) => t.as_str(),
+                Some(Value::Number(n)) => match n.as_u64() {
+                    Some(1) => "ADMIN_READ",
+                    Some(2) => "DATA_WRITE",
+                    Some(3) => "DATA_READ",
+                    _ => continue,
+                },
+                _ => continue,
             };
             p.audit.push(AuditLogConfig {
                 service: service.to_string(),
@@ -589,7 +609,10 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
             let Some((sa, key)) = k.get("name").and_then(Value::as_str).and_then(key_name) else {
                 continue;
             };
-            if k.get("keyType").and_then(Value::as_str) == Some("SYSTEM_MANAGED") {
+            let key_type = k.get("keyType");
+            if key_type.and_then(Value::as_str) == Some("SYSTEM_MANAGED")
+                || key_type.and_then(Value::as_u64) == Some(2)
+            {
                 continue;
             }
             let id = identity_id(p, &format!("serviceAccount:{sa}"));
@@ -615,7 +638,7 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
     // Policy Analyzer activities.
     let mut key_use: HashMap<String, Timestamp> = HashMap::new();
     let mut analyzer: BTreeMap<String, SourceCoverage> = BTreeMap::new();
-    for (p, f) in &l.activity {
+    for (p, stem, f) in &l.activity {
         let Some(v) = read_json(
             f,
             "the activities with `gcloud policy-intelligence query-activity`",
@@ -631,14 +654,8 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
         cov.files_read += 1;
         // An empty answer is evidence too: the README's script names each
         // file after the activity type it queried.
-        let stem = f.display();
-        let stem = stem
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches(".json");
         if matches!(
-            stem,
+            stem.as_str(),
             "serviceAccountLastAuthentication" | "serviceAccountKeyLastAuthentication"
         ) {
             cov.records.entry(stem.to_string()).or_default();
@@ -681,6 +698,7 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
     }
     apply_key_use(&mut snap, &key_use);
     snap.coverage.sources.extend(analyzer.into_values());
+    insights(&mut snap, &l.insights, &mut skipped);
 
     // Audit logs.
     if !l.logs.is_empty() {
@@ -747,4 +765,119 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
     snap.coverage.warnings.extend(warnings);
     snap.normalize();
     snap
+}
+
+/// A protobuf Duration in JSON (`"7776000s"`, `"86400.5s"`).
+fn duration(v: Option<&Value>) -> Option<jiff::SignedDuration> {
+    let s = v?.as_str()?.strip_suffix('s')?;
+    let secs: f64 = s.parse().ok()?;
+    jiff::SignedDuration::try_from_secs_f64(secs).ok()
+}
+
+/// IAM Recommender's policy insights (`gcloud recommender insights list
+/// --insight-type=google.iam.policy.Insight --location=global --project P
+/// --format=json`, or `insights.list` pages). Each names a member's binding
+/// of a role on the project, the permissions exercised over the
+/// observation period ending at `lastRefreshTime`; the binding is watched
+/// for that period, and each exercised permission is used in it.
+fn insights(snap: &mut Snapshot, files: &[(String, InputFile)], skipped: &mut Vec<Skipped>) {
+    let mut covs: BTreeMap<String, SourceCoverage> = BTreeMap::new();
+    let mut usage = Vec::new();
+    let mut watched = Vec::new();
+    for (p, f) in files {
+        let Some(v) = read_json(
+            f,
+            "the insights with `gcloud recommender insights list --insight-type=google.iam.policy.Insight`",
+            skipped,
+        ) else {
+            continue;
+        };
+        let cov = covs.entry(p.clone()).or_insert_with(|| {
+            let mut c = SourceCoverage::new(SourceKind::GcpRecommender, f.display());
+            c.system = Some(p.clone());
+            c
+        });
+        cov.files_read += 1;
+        let Some(list) = list_of(&v, "insights", f, skipped) else {
+            continue;
+        };
+        for i in list {
+            cov.records_read += 1;
+            let subtype = i
+                .get("insightSubtype")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let content = i.get("content");
+            let member = content
+                .and_then(|c| c.get("member"))
+                .and_then(Value::as_str);
+            let role = content.and_then(|c| c.get("role")).and_then(Value::as_str);
+            let end = time(i.get("lastRefreshTime"));
+            let period = duration(i.get("observationPeriod"));
+            let (Some(member), Some(role), Some(end), Some(period)) = (member, role, end, period)
+            else {
+                *cov.records.entry("incomplete".into()).or_default() += 1;
+                continue;
+            };
+            if !subtype.is_empty() && subtype != "PERMISSIONS_USAGE" {
+                *cov.records.entry(subtype.to_string()).or_default() += 1;
+                continue;
+            }
+            // A conditional binding's use is not told apart from the
+            // unconditional one's: only unconditional bindings are watched.
+            let conditional = content
+                .and_then(|c| c.pointer("/condition/expression"))
+                .and_then(Value::as_str)
+                .is_some_and(|e| !e.is_empty());
+            let id = identity_id(p, member);
+            if snap.identity(&id).is_none() || conditional {
+                *cov.records.entry("binding-not-audited".into()).or_default() += 1;
+                continue;
+            }
+            let start = end.checked_sub(period).unwrap_or(end);
+            *cov.records.entry("used".into()).or_default() += 1;
+            cov.first_event = Some(cov.first_event.map_or(start, |t| t.min(start)));
+            cov.last_event = Some(cov.last_event.map_or(end, |t| t.max(end)));
+            watched.push(WatchedGrant {
+                identity: id.clone(),
+                policy: role.to_string(),
+                scope: format!("projects/{p}"),
+                source: EvidenceSource::GcpRecommender,
+                start,
+                end,
+            });
+            for perm in content
+                .and_then(|c| c.get("exercisedPermissions"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.get("permission").and_then(Value::as_str))
+            {
+                usage.push(UsageRecord {
+                    identity: id.clone(),
+                    permission: perm.to_string(),
+                    source: EvidenceSource::GcpRecommender,
+                    first_seen: start,
+                    last_seen: end,
+                    count: 1,
+                });
+            }
+        }
+    }
+    // One record per (identity, permission): the widest span.
+    usage.sort_by(|a, b| (&a.identity, &a.permission).cmp(&(&b.identity, &b.permission)));
+    let mut merged: Vec<UsageRecord> = Vec::with_capacity(usage.len());
+    for u in usage {
+        match merged.last_mut() {
+            Some(m) if m.identity == u.identity && m.permission == u.permission => {
+                m.first_seen = m.first_seen.min(u.first_seen);
+                m.last_seen = m.last_seen.max(u.last_seen);
+                m.count += u.count;
+            }
+            _ => merged.push(u),
+        }
+    }
+    snap.usage.extend(merged);
+    snap.watched_grants.extend(watched);
+    snap.coverage.sources.extend(covs.into_values());
 }

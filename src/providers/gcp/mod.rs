@@ -4,6 +4,7 @@
 
 pub mod auditlog;
 pub mod import;
+pub mod live;
 pub mod members;
 pub mod observe;
 
