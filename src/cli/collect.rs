@@ -33,9 +33,19 @@ const LOOKUP_DAYS: i64 = 90;
 /// The time range of the usage collected: `--days` ending at `--until`
 /// (default now, and never later).
 fn range(a: &args::LiveAws, now: Timestamp) -> (Timestamp, Timestamp) {
-    let end = a.until.map_or(now, |u| u.min(now));
+    usage_range(a.days, a.until, now)
+}
+
+/// `days` ending at `until` (default now, and never later): the usage a
+/// live collection reads, for every cloud.
+pub(super) fn usage_range(
+    days: u32,
+    until: Option<Timestamp>,
+    now: Timestamp,
+) -> (Timestamp, Timestamp) {
+    let end = until.map_or(now, |u| u.min(now));
     let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(a.days) * 24))
+        .checked_sub(jiff::Span::new().hours(i64::from(days) * 24))
         .unwrap_or(end);
     (start, end)
 }

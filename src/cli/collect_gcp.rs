@@ -69,11 +69,7 @@ impl crate::providers::gcp::live::Progress for GcpBar {
 
 pub(super) fn collect_gcp(cli: &Cli, a: &args::LiveGcp) -> Result<Snapshot, Failure> {
     use crate::providers::gcp::live;
-    let now = Timestamp::now();
-    let end = a.until.map_or(now, |u| u.min(now));
-    let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(a.days) * 24))
-        .unwrap_or(end);
+    let (start, end) = super::collect::usage_range(a.days, a.until, Timestamp::now());
     let credentials = gcp_credentials(a)?;
     let conn = live::Connection {
         endpoint: a.endpoint.clone(),

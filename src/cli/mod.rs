@@ -106,12 +106,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         }
         Command::Scan(args::ScanCommand::Aws(a)) => {
             let snap = collect::collect_aws(cli, &a.live)?;
-            let as_of = a
-                .report
-                .as_of
-                .or(a.live.until)
-                .unwrap_or_else(Timestamp::now);
-            audit_and_render(cli, &snap, as_of, &a.report)
+            scan_report(cli, &snap, a.live.until, &a.report)
         }
         Command::Collect(args::CollectCommand::Gcp(a)) => {
             let snap = collect_gcp::collect_gcp(cli, &a.live)?;
@@ -119,12 +114,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         }
         Command::Scan(args::ScanCommand::Gcp(a)) => {
             let snap = collect_gcp::collect_gcp(cli, &a.live)?;
-            let as_of = a
-                .report
-                .as_of
-                .or(a.live.until)
-                .unwrap_or_else(Timestamp::now);
-            audit_and_render(cli, &snap, as_of, &a.report)
+            scan_report(cli, &snap, a.live.until, &a.report)
         }
         Command::Audit(a) => {
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
@@ -150,6 +140,18 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         Command::Doctor(args::DoctorCommand::Aws(a)) => doctor_aws(a),
         Command::Explain { id } => explain(id.as_deref()),
     }
+}
+
+/// A scan's audit: as of `--as-of`, else the end of the usage collected
+/// (`--until`), else now.
+fn scan_report(
+    cli: &Cli,
+    snap: &Snapshot,
+    until: Option<Timestamp>,
+    report: &args::ReportArgs,
+) -> Result<Exit, Failure> {
+    let as_of = report.as_of.or(until).unwrap_or_else(Timestamp::now);
+    audit_and_render(cli, snap, as_of, report)
 }
 
 fn progress(cli: &Cli, len: usize, what: &str) -> ProgressBar {
