@@ -28,9 +28,27 @@ pub struct AuditConfig {
     /// The end of the window: "now" for a live audit.
     pub as_of: Timestamp,
     pub window_days: u32,
+    /// Identities left out of the audit (`permgap.toml`'s `[ignore]`),
+    /// matched against an identity's ID or name.
+    pub ignore: Vec<crate::config::Pattern>,
 }
 
 impl AuditConfig {
+    pub fn new(as_of: Timestamp, window_days: u32) -> Self {
+        AuditConfig {
+            as_of,
+            window_days,
+            ignore: Vec::new(),
+        }
+    }
+
+    /// Whether `identity` is left out of the audit.
+    pub fn ignores(&self, identity: &Identity) -> bool {
+        self.ignore
+            .iter()
+            .any(|p| p.matches(&identity.id) || p.matches(&identity.name))
+    }
+
     pub fn window_start(&self) -> Timestamp {
         self.as_of
             .checked_sub(Span::new().hours(i64::from(self.window_days) * 24))
@@ -118,6 +136,8 @@ pub struct SystemAudit {
 pub struct Audit {
     pub config: AuditConfig,
     pub identities: Vec<IdentityAudit>,
+    /// Acting identities left out by `config.ignore`, by ID, sorted.
+    pub ignored: Vec<String>,
     pub systems: Vec<SystemAudit>,
     pub coverage: Coverage,
 }
@@ -266,18 +286,19 @@ pub fn audit_all(snap: &Snapshot, cats: &Catalogs, cfg: &AuditConfig) -> Audit {
             systems.extend(s);
         }
     }
-    assemble(cfg, identities, systems, coverage)
+    assemble(snap, cfg, identities, systems, coverage)
 }
 
 /// Runs the audit of the identities of one cloud, the catalog's.
 pub fn audit(snap: &Snapshot, cat: &Catalog, cfg: &AuditConfig) -> Audit {
     let mut coverage = snap.coverage.clone();
     let (identities, systems) = audit_cloud(snap, cat, cfg, &mut coverage);
-    assemble(cfg, identities, systems, coverage)
+    assemble(snap, cfg, identities, systems, coverage)
 }
 
 /// The audit in its canonical order.
 fn assemble(
+    snap: &Snapshot,
     cfg: &AuditConfig,
     mut identities: Vec<IdentityAudit>,
     mut systems: Vec<SystemAudit>,
@@ -286,9 +307,17 @@ fn assemble(
     identities.sort_by(|a, b| (a.cloud, &a.system, &a.id).cmp(&(b.cloud, &b.system, &b.id)));
     systems.sort_by(|a, b| (a.cloud, &a.id).cmp(&(b.cloud, &b.id)));
     coverage.normalize();
+    let mut ignored: Vec<String> = snap
+        .identities
+        .iter()
+        .filter(|i| i.kind.acts() && cfg.ignores(i))
+        .map(|i| i.id.clone())
+        .collect();
+    ignored.sort();
     Audit {
         config: cfg.clone(),
         identities,
+        ignored,
         systems,
         coverage,
     }
@@ -434,7 +463,7 @@ fn audit_cloud(
     let acting: Vec<&Identity> = snap
         .identities
         .iter()
-        .filter(|i| i.kind.acts() && i.cloud == cat.cloud)
+        .filter(|i| i.kind.acts() && i.cloud == cat.cloud && !cfg.ignores(i))
         .collect();
     let attached: Vec<Vec<Attachment>> = acting
         .iter()

@@ -58,6 +58,16 @@ pub enum PciLevel {
     High,
 }
 
+impl PciLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            PciLevel::Low => "low",
+            PciLevel::Medium => "medium",
+            PciLevel::High => "high",
+        }
+    }
+}
+
 pub fn level(score: u8) -> PciLevel {
     match score {
         0..=33 => PciLevel::Low,

@@ -20,10 +20,7 @@ fn t(s: &str) -> Timestamp {
 }
 
 fn cfg() -> AuditConfig {
-    AuditConfig {
-        as_of: t("2026-11-01T00:00:00Z"),
-        window_days: 90,
-    }
+    AuditConfig::new(t("2026-11-01T00:00:00Z"), 90)
 }
 
 fn policy(name: &str, doc: Value) -> Policy {

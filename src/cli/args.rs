@@ -36,8 +36,19 @@ pub enum ColorChoice {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Identities by PCI, per system, with coverage (fits 100 columns).
     Table,
+    /// The documented contract (schema/report.schema.json).
     Json,
+    /// One row per identity and one per finding (a `record` column tells).
+    Csv,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF readers.
+    Sarif,
+    /// A summary for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page: charts, a sortable table, each
+    /// identity's findings and unused permissions.
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +64,17 @@ pub enum Command {
     Scan(ScanCommand),
     /// Audit a snapshot: granted, used, unused, unobservable, PCI, findings.
     Audit(AuditArgs),
+    /// Audit a snapshot and gate it: exit 1 when a threshold of
+    /// permgap.toml is breached.
+    Check(CheckArgs),
+    /// Write an annotated permgap.toml (the gate's configuration).
+    Init(InitArgs),
+    /// Record a snapshot's findings, so that `check --baseline` fails only
+    /// on new ones.
+    Baseline(BaselineArgs),
+    /// What changed between two snapshots or reports: identities, grants,
+    /// PCI, findings.
+    Diff(DiffArgs),
     /// Audit the built-in demo organisation.
     Demo(DemoArgs),
     /// List the permissions of a catalog that a pattern matches.
@@ -266,6 +288,8 @@ pub struct ScanGcp {
     pub live: LiveGcp,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub gate: ScanGate,
 }
 
 /// How to reach AWS: the SDK's standard credential chain and its variables
@@ -362,6 +386,100 @@ pub struct ScanAws {
     pub live: LiveAws,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub gate: ScanGate,
+}
+
+/// `scan --check`: gate the scan as `permgap check` gates a snapshot.
+#[derive(Debug, Args)]
+pub struct ScanGate {
+    /// Gate the result with permgap.toml's thresholds (exit 1 on a breach).
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// The gate's configuration and baseline.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The gate's configuration (default: ./permgap.toml if it exists, else
+    /// the built-in defaults that `permgap init` writes). A path given that
+    /// does not exist is an error.
+    #[arg(long, value_name = "permgap.toml")]
+    pub config: Option<PathBuf>,
+    /// A baseline written by `permgap baseline`: the findings and numbers it
+    /// holds are accepted, and only new or worse ones count.
+    #[arg(long, value_name = "BASELINE.json")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A snapshot written by `permgap import` or `permgap collect`.
+    #[arg(value_name = "SNAPSHOT.json")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it.
+    #[arg(value_name = "FILE", default_value = "permgap.toml")]
+    pub path: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// A snapshot written by `permgap import` or `permgap collect`.
+    #[arg(value_name = "SNAPSHOT.json")]
+    pub snapshot: PathBuf,
+    /// Its `[audit]` window and `[ignore]` apply, as in `check`.
+    #[arg(long, value_name = "permgap.toml")]
+    pub config: Option<PathBuf>,
+    /// The end of the window (RFC 3339; default now).
+    #[arg(long, value_name = "RFC3339")]
+    pub as_of: Option<Timestamp>,
+    /// The window's length in days (default: the configuration's, else 90).
+    #[arg(long, value_name = "DAYS", value_parser = window_days)]
+    pub window: Option<u32>,
+    /// Where to write the baseline.
+    #[arg(long, short, value_name = "BASELINE.json")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older snapshot or JSON report.
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The newer snapshot or JSON report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// For a snapshot: the end of the window it is audited as of (RFC
+    /// 3339; default now). A report keeps its own.
+    #[arg(long, value_name = "RFC3339")]
+    pub as_of: Option<Timestamp>,
+    /// For a snapshot: the window's length in days.
+    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
+    pub window: u32,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Write it here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// What an audit reports and where.
@@ -371,12 +489,14 @@ pub struct ReportArgs {
     /// now (for the demo, its data's date, 2026-11-01T00:00:00Z).
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<Timestamp>,
-    /// The window's length in days.
-    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
-    pub window: u32,
+    /// The window's length in days (default: the configuration's
+    /// `[audit] window_days` for `check`, else 90).
+    #[arg(long, value_name = "DAYS", value_parser = window_days)]
+    pub window: Option<u32>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write the report here instead of stdout.
+    /// Write the report here instead of stdout (a one-line verdict still
+    /// goes to stderr).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -399,6 +519,12 @@ pub struct AuditArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    #[command(flatten)]
+    pub gate: ScanGate,
+    /// Also write the demo's snapshot here, to try `check`, `baseline` and
+    /// `diff` on it.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

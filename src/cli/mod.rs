@@ -17,6 +17,8 @@ use jiff::Timestamp;
 
 use crate::analysis::{self, AuditConfig, findings};
 use crate::catalog::aws;
+use crate::config::{self, Config};
+use crate::gate::{Baseline, Verdict};
 use crate::model::{Skipped, Snapshot, SourceKind};
 use crate::providers::InputFile;
 use crate::providers::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
@@ -105,16 +107,18 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             save_snapshot(cli, &a.output, &snap)
         }
         Command::Scan(args::ScanCommand::Aws(a)) => {
+            let gate = scan_gate(&a.gate)?;
             let snap = collect::collect_aws(cli, &a.live)?;
-            scan_report(cli, &snap, a.live.until, &a.report)
+            scan_report(cli, &snap, a.live.until, &a.report, gate.as_ref())
         }
         Command::Collect(args::CollectCommand::Gcp(a)) => {
             let snap = collect_gcp::collect_gcp(cli, &a.live)?;
             save_snapshot(cli, &a.output, &snap)
         }
         Command::Scan(args::ScanCommand::Gcp(a)) => {
+            let gate = scan_gate(&a.gate)?;
             let snap = collect_gcp::collect_gcp(cli, &a.live)?;
-            scan_report(cli, &snap, a.live.until, &a.report)
+            scan_report(cli, &snap, a.live.until, &a.report, gate.as_ref())
         }
         Command::Audit(a) => {
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
@@ -123,17 +127,36 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 &snap,
                 a.report.as_of.unwrap_or_else(Timestamp::now),
                 &a.report,
+                None,
             )
         }
+        Command::Check(a) => {
+            let gate = load_gate(&a.gate)?;
+            let snap = read_snapshot(&a.snapshot).map_err(usage)?;
+            audit_and_render(
+                cli,
+                &snap,
+                a.report.as_of.unwrap_or_else(Timestamp::now),
+                &a.report,
+                Some(&gate),
+            )
+        }
+        Command::Init(a) => init(cli, a),
+        Command::Baseline(a) => baseline(cli, a),
+        Command::Diff(a) => diff(cli, a),
         Command::Demo(a) => {
+            let gate = scan_gate(&a.gate)?;
             let snap = demo_snapshot(cli)?;
+            if let Some(p) = &a.save_snapshot {
+                save_snapshot(cli, p, &snap)?;
+            }
             let as_of = match &a.report.as_of {
                 Some(t) => *t,
                 None => crate::demo::DEMO_AS_OF
                     .parse()
                     .map_err(|e| anyhow!("demo date: {e}"))?,
             };
-            audit_and_render(cli, &snap, as_of, &a.report)
+            audit_and_render(cli, &snap, as_of, &a.report, gate.as_ref())
         }
         Command::Catalog(args::CatalogCommand::Aws { pattern }) => catalog_aws(pattern.as_deref()),
         Command::Catalog(args::CatalogCommand::Gcp { pattern }) => catalog_gcp(pattern.as_deref()),
@@ -149,9 +172,48 @@ fn scan_report(
     snap: &Snapshot,
     until: Option<Timestamp>,
     report: &args::ReportArgs,
+    gate: Option<&Gate>,
 ) -> Result<Exit, Failure> {
     let as_of = report.as_of.or(until).unwrap_or_else(Timestamp::now);
-    audit_and_render(cli, snap, as_of, report)
+    audit_and_render(cli, snap, as_of, report, gate)
+}
+
+/// The gate's configuration and baseline, loaded before any work: a bad
+/// file is a usage error (exit 2).
+struct Gate {
+    config: Config,
+    baseline: Option<Baseline>,
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+    match path {
+        Some(p) => Config::load(p).map_err(usage),
+        None if Path::new(config::FILE_NAME).is_file() => {
+            Config::load(Path::new(config::FILE_NAME)).map_err(usage)
+        }
+        None => Ok(Config::defaults()),
+    }
+}
+
+fn load_gate(a: &args::GateArgs) -> Result<Gate, Failure> {
+    Ok(Gate {
+        config: load_config(a.config.as_deref())?,
+        baseline: a
+            .baseline
+            .as_deref()
+            .map(Baseline::load)
+            .transpose()
+            .map_err(usage)?,
+    })
+}
+
+fn scan_gate(a: &args::ScanGate) -> Result<Option<Gate>, Failure> {
+    if !a.check && (a.gate.config.is_some() || a.gate.baseline.is_some()) {
+        return Err(usage(anyhow!(
+            "--config and --baseline gate a scan: add --check"
+        )));
+    }
+    a.check.then(|| load_gate(&a.gate)).transpose()
 }
 
 fn progress(cli: &Cli, len: usize, what: &str) -> ProgressBar {
@@ -390,24 +452,53 @@ fn color(cli: &Cli, to_terminal: bool) -> bool {
     }
 }
 
+/// The report of `snap` as of `as_of`: the audit, with the configuration's
+/// window and ignored identities when one is given.
+fn build_report(
+    snap: &Snapshot,
+    as_of: Timestamp,
+    window: Option<u32>,
+    config: Option<&Config>,
+) -> Report {
+    let cats = analysis::catalogs(snap);
+    let mut cfg = AuditConfig::new(
+        as_of,
+        window
+            .or(config.and_then(|c| c.window_days))
+            .unwrap_or(DEFAULT_WINDOW),
+    );
+    if let Some(c) = config {
+        cfg.ignore = c.ignore.clone();
+    }
+    let audit = analysis::audit_all(snap, &cats, &cfg);
+    Report::build(audit, &cats)
+}
+
+/// The window when neither `--window` nor a configuration sets one.
+const DEFAULT_WINDOW: u32 = 90;
+
+fn today() -> jiff::civil::Date {
+    Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
 fn audit_and_render(
     cli: &Cli,
     snap: &Snapshot,
     as_of: Timestamp,
     args: &args::ReportArgs,
+    gate: Option<&Gate>,
 ) -> Result<Exit, Failure> {
-    let (window, format, output) = (args.window, args.format, args.output.as_deref());
-    let cats = analysis::catalogs(snap);
-    let cfg = AuditConfig {
-        as_of,
-        window_days: window,
-    };
-    let audit = analysis::audit_all(snap, &cats, &cfg);
-    let report = Report::build(audit, &cats);
-    let exit = if report.partial {
-        Exit::Partial
-    } else {
-        Exit::Ok
+    let (format, output) = (args.format, args.output.as_deref());
+    let mut report = build_report(snap, as_of, args.window, gate.map(|g| &g.config));
+    if let Some(g) = gate {
+        crate::gate::evaluate(&mut report, &g.config, g.baseline.as_ref(), today());
+    }
+    let exit = match report.gate.as_ref().map(|g| g.verdict) {
+        Some(Verdict::Fail) => Exit::GateFailed,
+        Some(Verdict::Partial) => Exit::Partial,
+        Some(Verdict::Pass) => Exit::Ok,
+        None if report.partial => Exit::Partial,
+        None => Exit::Ok,
     };
     let (mut sink, to_terminal): (Box<dyn Write>, bool) = match output {
         Some(p) => (Box::new(std::io::BufWriter::new(create(p)?)), false),
@@ -426,10 +517,132 @@ fn audit_and_render(
             },
             &mut sink,
         ),
+        Format::Csv => report::csv::render(&report, &mut sink),
+        Format::Sarif => report::sarif::render(&report, &mut sink),
+        Format::Markdown => report::markdown::render(&report, &mut sink),
+        Format::Html => report::html::render(&report, &mut sink),
     }
     .and_then(|()| sink.flush())
     .context("cannot write the report")?;
+    drop(sink);
+    if !cli.quiet {
+        if let Some(g) = &report.gate {
+            eprintln!("{}", g.verdict_line(report.partial));
+        } else if let Some(p) = output {
+            eprintln!("wrote {}: {}", p.display(), report.summary_line());
+        }
+    }
     Ok(exit)
+}
+
+fn init(cli: &Cli, a: &args::InitArgs) -> Result<Exit, Failure> {
+    if a.path.exists() && !a.force {
+        return Err(usage(anyhow!(
+            "{} exists; pass --force to replace it",
+            a.path.display()
+        )));
+    }
+    std::fs::write(&a.path, config::TEMPLATE)
+        .with_context(|| format!("cannot write {}", a.path.display()))
+        .map_err(usage)?;
+    if !cli.quiet {
+        eprintln!(
+            "wrote {}: the gate's thresholds, ignores and suppressions, annotated; `permgap check SNAPSHOT` reads it",
+            a.path.display()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+fn baseline(cli: &Cli, a: &args::BaselineArgs) -> Result<Exit, Failure> {
+    let config = load_config(a.config.as_deref())?;
+    let snap = read_snapshot(&a.snapshot).map_err(usage)?;
+    let report = build_report(
+        &snap,
+        a.as_of.unwrap_or_else(Timestamp::now),
+        a.window,
+        Some(&config),
+    );
+    let base = Baseline::from_report(&report);
+    let file = create(&a.output)?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut w, &base)
+        .map_err(std::io::Error::from)
+        .and_then(|()| w.write_all(b"\n"))
+        .and_then(|()| w.flush())
+        .with_context(|| format!("cannot write {}", a.output.display()))?;
+    if !cli.quiet {
+        let n: usize = base.identities.iter().map(|i| i.findings.len()).sum();
+        eprintln!(
+            "wrote {}: {n} findings of {} identities in {} systems{}",
+            a.output.display(),
+            base.identities.len(),
+            base.systems.len(),
+            if report.partial {
+                "; PARTIAL: some input was skipped (see `permgap audit`)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(if report.partial {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    })
+}
+
+/// A snapshot or a JSON report, as the view `diff` compares.
+fn diff_side(path: &Path, as_of: Timestamp, window: u32) -> Result<crate::diff::View, Failure> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(usage)?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .with_context(|| {
+            format!(
+                "{} is not JSON: give a snapshot or a JSON report",
+                path.display()
+            )
+        })
+        .map_err(usage)?;
+    if crate::diff::is_report(&v) {
+        return crate::diff::View::from_report_json(v)
+            .with_context(|| format!("{} is not a permgap JSON report", path.display()))
+            .map_err(usage);
+    }
+    if v.get("permgap_baseline").is_some() {
+        return Err(usage(anyhow!(
+            "{} is a baseline: `permgap diff` compares snapshots or JSON reports (`--format json`)",
+            path.display()
+        )));
+    }
+    drop(v);
+    let snap = read_snapshot(path).map_err(usage)?;
+    let report = build_report(&snap, as_of, Some(window), None);
+    let v = serde_json::to_value(&report).context("cannot serialize the report")?;
+    Ok(crate::diff::View::from_report_json(v)
+        .with_context(|| format!("the audit of {}", path.display()))?)
+}
+
+fn diff(cli: &Cli, a: &args::DiffArgs) -> Result<Exit, Failure> {
+    let as_of = a.as_of.unwrap_or_else(Timestamp::now);
+    let old = diff_side(&a.old, as_of, a.window)?;
+    let new = diff_side(&a.new, as_of, a.window)?;
+    let d = crate::diff::compare(&old, &new);
+    let mut sink: Box<dyn Write> = match &a.output {
+        Some(p) => Box::new(std::io::BufWriter::new(create(p)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match a.format {
+        args::DiffFormat::Json => crate::diff::render_json(&d, &mut sink),
+        args::DiffFormat::Table => crate::diff::render_text(&d, &mut sink),
+    }
+    .and_then(|()| sink.flush())
+    .context("cannot write the diff")?;
+    if !cli.quiet {
+        eprintln!("permgap diff: {}", d.summary_line());
+    }
+    Ok(Exit::Ok)
 }
 
 fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {

@@ -3,7 +3,11 @@
 //! these structs); it is built once from an [`Audit`], and every format is a
 //! function of it that writes to a `Write`. Renderers never recompute.
 
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -17,7 +21,7 @@ use crate::analysis::findings::Severity;
 use crate::analysis::pci::PciLevel;
 use std::sync::Arc;
 
-use crate::catalog::{Catalog, Catalogs, Cloud, PermSet};
+use crate::catalog::{AccessLevel, Catalog, Catalogs, Cloud, PermSet};
 use crate::model::{Coverage, IdentityKind, PolicyKind};
 
 /// Version of the report format. Additive changes keep it; a removal or a
@@ -41,7 +45,14 @@ pub struct Report {
     /// Acting identities (users and roles; groups hold grants but never act),
     /// sorted by system then `id`.
     pub identities: Vec<IdentityReport>,
+    /// Identities left out by the configuration's `[ignore]` (by ID).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_identities: Vec<String>,
     pub coverage: Coverage,
+    /// The CI gate's verdict (`permgap check`, `scan --check`); absent from
+    /// a plain audit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<crate::gate::GateReport>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -73,6 +84,18 @@ pub struct SystemReport {
     pub usage_observed: bool,
     pub identities_by_pci_level: BTreeMap<PciLevel, usize>,
     pub findings_by_severity: BTreeMap<Severity, usize>,
+    /// `granted`, `used`, `unused` and `unobservable` split by the
+    /// permissions' access level.
+    pub by_access_level: BTreeMap<AccessLevel, LevelCounts>,
+}
+
+/// Permission counts of one access level, summed over a system's identities.
+#[derive(Debug, Default, Clone, Serialize, JsonSchema)]
+pub struct LevelCounts {
+    pub granted: usize,
+    pub used: usize,
+    pub unused: usize,
+    pub unobservable: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -158,6 +181,28 @@ pub struct FindingReport {
     pub permissions_total: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// Set by the gate: the suppression of `permgap.toml` that accepts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<crate::gate::SuppressedBy>,
+    /// Set by the gate with a baseline: whether the baseline holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::gate::BaselineState>,
+}
+
+impl FindingReport {
+    /// Whether the gate counts it: neither suppressed nor in the baseline.
+    pub fn counts(&self) -> bool {
+        self.suppressed.is_none() && self.baseline != Some(crate::gate::BaselineState::Unchanged)
+    }
+}
+
+/// Unused over observable granted (used + unused); 0 with nothing observable.
+pub fn gap_ratio(used: usize, unused: usize) -> f64 {
+    if used + unused == 0 {
+        0.0
+    } else {
+        (unused as f64 / (used + unused) as f64 * 10_000.0).round() / 10_000.0
+    }
 }
 
 /// A set of permissions, serialized as its names (`service:Action`,
@@ -179,6 +224,16 @@ impl PermList {
 
     pub fn is_empty(&self) -> bool {
         self.set.is_clear()
+    }
+
+    /// The first `limit` names, in byte order.
+    pub fn names(&self, limit: usize) -> Vec<String> {
+        let order = self.cat.sorted_by_name(&self.set);
+        order
+            .into_iter()
+            .take(limit)
+            .map(|i| self.cat.qualified(i))
+            .collect()
     }
 }
 
@@ -233,6 +288,35 @@ fn round2(x: f64) -> f64 {
 }
 
 impl Report {
+    /// Findings of every identity, by severity.
+    pub fn findings_by_severity(&self) -> BTreeMap<Severity, usize> {
+        let mut out = BTreeMap::new();
+        for f in self.identities.iter().flat_map(|i| &i.findings) {
+            *out.entry(f.severity).or_default() += 1;
+        }
+        out
+    }
+
+    /// One line on what the report holds, for stderr.
+    pub fn summary_line(&self) -> String {
+        let by = self.findings_by_severity();
+        let n = |s| by.get(&s).copied().unwrap_or(0);
+        format!(
+            "{} identities in {} systems, {} findings ({} high, {} medium, {} low){}",
+            self.identities.len(),
+            self.systems.len(),
+            by.values().sum::<usize>(),
+            n(Severity::High),
+            n(Severity::Medium),
+            n(Severity::Low),
+            if self.partial {
+                "; PARTIAL: some input was skipped (see coverage.skipped)"
+            } else {
+                ""
+            }
+        )
+    }
+
     /// Takes the audit by value: its permission sets move into the report.
     /// `cats` holds the catalog of every cloud the audit covers.
     pub fn build(audit: Audit, cats: &Catalogs) -> Report {
@@ -246,6 +330,25 @@ impl Report {
                     .clone()
             })
         };
+        let mut levels: BTreeMap<(Cloud, &str), BTreeMap<AccessLevel, LevelCounts>> =
+            BTreeMap::new();
+        for i in &audit.identities {
+            let cat = cat_of(i.cloud);
+            let by = levels.entry((i.cloud, i.system.as_str())).or_default();
+            let mut add = |set: &PermSet, pick: fn(&mut LevelCounts) -> &mut usize| {
+                for p in set.ones() {
+                    *pick(by.entry(cat.perms[p].level).or_default()) += 1;
+                }
+            };
+            add(&i.granted, |c| &mut c.granted);
+            add(&i.used, |c| &mut c.used);
+            add(&i.unused, |c| &mut c.unused);
+            add(&i.unobservable, |c| &mut c.unobservable);
+        }
+        let mut levels: BTreeMap<(Cloud, String), BTreeMap<AccessLevel, LevelCounts>> = levels
+            .into_iter()
+            .map(|((c, s), v)| ((c, s.to_string()), v))
+            .collect();
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
             tool: Tool {
@@ -281,6 +384,7 @@ impl Report {
                     usage_observed: s.usage_observed,
                     identities_by_pci_level: s.identities_by_pci.clone(),
                     findings_by_severity: s.findings_by_severity.clone(),
+                    by_access_level: levels.remove(&(s.cloud, s.id.clone())).unwrap_or_default(),
                 })
                 .collect(),
             identities: audit
@@ -349,12 +453,16 @@ impl Report {
                                 permissions: f.permissions.clone(),
                                 permissions_total: f.total,
                                 policy: f.policy.clone(),
+                                suppressed: None,
+                                baseline: None,
                             })
                             .collect(),
                     }
                 })
                 .collect(),
+            ignored_identities: audit.ignored,
             coverage: audit.coverage,
+            gate: None,
         }
     }
 }

@@ -249,7 +249,8 @@ fn line(out: &mut dyn Write, width: u16, indent: usize, text: &str) -> std::io::
     let opts = textwrap::Options::new(usize::from(width))
         .initial_indent(&first)
         .subsequent_indent(&rest)
-        .break_words(true);
+        .break_words(true)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     for l in textwrap::wrap(text, opts) {
         writeln!(out, "{l}")?;
     }
@@ -379,11 +380,125 @@ fn render_coverage(
     if report.partial {
         writeln!(
             out,
-            "Result: PARTIAL, {} input(s) skipped (exit code 3)",
-            cov.skipped.len()
+            "Result: PARTIAL, {} input(s) skipped{}",
+            cov.skipped.len(),
+            if report.gate.is_some() {
+                ""
+            } else {
+                " (exit code 3)"
+            }
         )?;
     } else {
         writeln!(out, "Result: complete")?;
     }
+    if let Some(g) = &report.gate {
+        render_gate(report, g, opts, out)?;
+    }
     Ok(())
+}
+
+/// The gate's verdict, its breaches and the suppressions worth a look.
+fn render_gate(
+    report: &Report,
+    g: &crate::gate::GateReport,
+    opts: TableOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::analysis::findings::Severity::*;
+    use crate::gate::Verdict;
+    let w = opts.width;
+    writeln!(out)?;
+    let sev = |s| g.findings_counted.get(&s).copied().unwrap_or(0);
+    line(
+        out,
+        w,
+        0,
+        &format!(
+            "Gate ({}{}): findings counted {} high, {} medium, {} low; {} suppressed{}",
+            g.config,
+            g.baseline
+                .as_ref()
+                .map(|b| format!(", baseline {b}"))
+                .unwrap_or_default(),
+            sev(High),
+            sev(Medium),
+            sev(Low),
+            g.findings_suppressed,
+            if g.baseline.is_some() {
+                format!(", {} in the baseline", g.findings_baselined)
+            } else {
+                String::new()
+            }
+        ),
+    )?;
+    if !report.ignored_identities.is_empty() {
+        line(
+            out,
+            w,
+            2,
+            &format!(
+                "{} identities ignored by the configuration",
+                report.ignored_identities.len()
+            ),
+        )?;
+    }
+    if !g.breaches.is_empty() {
+        writeln!(out, "  Breaches ({}):", g.breaches.len())?;
+        for b in g.breaches.iter().take(MAX_LINES) {
+            line(out, w, 4, &format!("{}: {}", b.threshold, b.message))?;
+        }
+        if g.breaches.len() > MAX_LINES {
+            line(
+                out,
+                w,
+                4,
+                &format!(
+                    "... and {} more (see --format json)",
+                    g.breaches.len() - MAX_LINES
+                ),
+            )?;
+        }
+    }
+    for (what, list) in [
+        (
+            "Expired suppressions, no longer applied",
+            &g.expired_suppressions,
+        ),
+        (
+            "Suppressions that matched no finding",
+            &g.unmatched_suppressions,
+        ),
+    ] {
+        if !list.is_empty() {
+            writeln!(out, "  {what} ({}):", list.len())?;
+            for s in list {
+                let until = s
+                    .expires
+                    .map(|d| format!(" (expires {d})"))
+                    .unwrap_or_default();
+                line(
+                    out,
+                    w,
+                    4,
+                    &format!("{}{until}: {}", s.suppression, s.reason),
+                )?;
+            }
+        }
+    }
+    let verdict = match g.verdict {
+        Verdict::Pass => "PASS (exit code 0)",
+        Verdict::Fail => "FAIL: a threshold is breached (exit code 1)",
+        Verdict::Partial => "PARTIAL: no threshold breached, some input skipped (exit code 3)",
+    };
+    let v = paint(verdict, matches!(g.verdict, Verdict::Pass), opts);
+    writeln!(out, "Verdict: {v}")
+}
+
+/// `text` in bold green (good) or red, when colour is on.
+fn paint(text: &str, good: bool, opts: TableOptions) -> String {
+    if opts.color {
+        format!("\u{1b}[1;{}m{text}\u{1b}[0m", if good { 32 } else { 31 })
+    } else {
+        text.to_string()
+    }
 }
