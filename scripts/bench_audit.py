@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark `permgap import` + `permgap audit` on a generated AWS account.
+"""Benchmark `permgap import` + `permgap audit` on a generated AWS account,
+then `permgap baseline` and `permgap check` (the gate) in every format.
 
     python3 scripts/bench_audit.py [--identities 5000] [--events 1000000] [--data DIR]
 
@@ -17,7 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run(cmd):
+def run(cmd, ok=(0, 3)):
     """Runs cmd; returns (wall seconds, peak RSS in MB of that process, exit code)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -25,7 +26,7 @@ def run(cmd):
     wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
     err = p.stderr.read().decode(errors="replace")
-    if code not in (0, 3):
+    if code not in ok:
         sys.exit(f"{' '.join(cmd)} failed ({code}):\n{err}")
     return wall, usage.ru_maxrss / 1024, code
 
@@ -54,6 +55,20 @@ def main():
     w, rss2, rc = run([exe, "--quiet", "audit", snap, "--as-of", "2026-11-01T00:00:00Z", "--format", "json",
                        "--output", os.devnull])
     print(f"audit:  {w:.2f} s wall, peak RSS {rss2:.0f} MB, exit {rc}")
+    as_of = ["--as-of", "2026-11-01T00:00:00Z"]
+    base = os.path.join(data, "baseline.json")
+    w, rss, rc = run([exe, "--quiet", "baseline", snap, *as_of, "-o", base])
+    print(f"baseline: {w:.2f} s wall, peak RSS {rss:.0f} MB, {os.path.getsize(base) / 1e6:.1f} MB")
+    cfg = os.path.join(data, "permgap.toml")
+    with open(cfg, "w") as f:
+        f.write("[thresholds]\nno_new_super_identity = true\nmax_identity_pci = 90\n"
+                "[thresholds.max_findings]\nhigh = 0\n")
+    for fmt in ["table", "json", "csv", "sarif", "markdown", "html"]:
+        out = os.path.join(data, f"check.{fmt}")
+        w, rss, rc = run([exe, "--quiet", "check", snap, *as_of, "--config", cfg, "--baseline", base,
+                          "--format", fmt, "--output", out], ok=(0, 1, 3))
+        print(f"check --format {fmt:8} {w:.2f} s wall, peak RSS {rss:.0f} MB, exit {rc}, "
+              f"{os.path.getsize(out) / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 # and DuckDB (pinned, tests/moto/requirements.txt) into ./.venv, and starts
 # moto on 127.0.0.1 for the live AWS tests (DuckDB checks the Athena SQL).
 # npm (on the project's machines) runs the catalog drift check, which is
-# skipped with a notice when npm is absent.
+# skipped with a notice when npm is absent. Debian's chromium (the release's
+# package, installed with apt-get when missing) renders the HTML report in
+# tests/formats.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +43,23 @@ sys.exit("moto_server did not start: see .venv/moto.log")
 PY
 export PERMGAP_TEST_MOTO="http://127.0.0.1:$PORT"
 export PERMGAP_TEST_PYTHON="$PWD/$VENV/bin/python"
+
+echo "== chromium (Debian's package, for the HTML report's browser test)"
+if [ -z "${PERMGAP_TEST_CHROMIUM:-}" ]; then
+  if ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    else
+      echo "chromium is missing and cannot be installed here (needs root and apt-get):" >&2
+      echo "install Debian's chromium, or set PERMGAP_SKIP_BROWSER=1 to skip the HTML browser test" >&2
+      exit 1
+    fi
+  fi
+  PERMGAP_TEST_CHROMIUM=$(command -v chromium)
+  export PERMGAP_TEST_CHROMIUM
+fi
+"$PERMGAP_TEST_CHROMIUM" --version
 
 echo "== cargo test"
 cargo test --locked --all-targets

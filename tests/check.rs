@@ -4,28 +4,18 @@
 //! `diff`, and every exit code in every format.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 const AS_OF: &str = "2026-11-01T00:00:00Z";
 const FORMATS: [&str; 6] = ["table", "json", "csv", "sarif", "markdown", "html"];
 
+mod common;
+use common::{code, stderr};
+
 fn permgap(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permgap"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run permgap")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::permgap_in(dir, args)
 }
 
 /// A directory holding the demo's snapshot (`demo.json`).

@@ -124,13 +124,13 @@ fn level_chart(sys: &SystemReport) -> String {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let (label_w, bar_w, row_h) = (150.0, 230.0, 26.0);
+    let (label_w, bar_w, row_h) = (172.0, 200.0, 26.0);
     let height = row_h * rows.len() as f64 + 6.0;
     let mut s = String::new();
     let _ = write!(
         s,
         "<svg class=\"chart levels\" role=\"img\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\" aria-label=\"{sys}: permissions by access level\">",
-        w = label_w + bar_w + 190.0,
+        w = label_w + bar_w + 236.0,
         sys = esc(&sys.id),
     );
     for (n, (level, c)) in rows.iter().enumerate() {

@@ -168,11 +168,22 @@ fn results(ident: &IdentityReport, rules: &[&FindingKind], gated: bool) -> Vec<V
                 r["properties"]["policy"] = json!(p);
             }
             if let Some(s) = &f.suppressed {
+                // `FILE:LINE` of the `[[suppress]]` table.
+                let (file, line) = match s.by.rsplit_once(':') {
+                    Some((f, l)) if l.parse::<u64>().is_ok() => (f, l.parse::<u64>().ok()),
+                    _ => (s.by.as_str(), None),
+                };
+                let mut at = json!({ "artifactLocation": {
+                    "uri": utf8_percent_encode(file, PATH_ESCAPE).to_string()
+                } });
+                if let Some(l) = line {
+                    at["region"] = json!({ "startLine": l });
+                }
                 r["suppressions"] = json!([{
                     "kind": "external",
                     "status": "accepted",
                     "justification": s.reason,
-                    "location": { "physicalLocation": { "artifactLocation": { "uri": s.by } } },
+                    "location": { "physicalLocation": at },
                 }]);
             }
             if gated {
