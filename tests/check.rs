@@ -59,8 +59,8 @@ impl Case {
         let mut args = vec!["check", "demo.json", "--as-of", AS_OF, "--format", "json"];
         args.extend_from_slice(extra);
         let o = self.run(&args);
-        let v = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {}", stderr(&o)));
+        assert!(!o.stdout.is_empty(), "no report; stderr: {}", stderr(&o));
+        let v = common::report(&o.stdout);
         (code(&o), v, stderr(&o))
     }
 
@@ -516,7 +516,7 @@ fn partial_data_exit_codes() {
         let o = case.run(&[
             "check", &snap, "--as-of", AS_OF, "--config", &cfg, "--format", "json",
         ]);
-        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        let v: Value = common::report(&o.stdout);
         (code(&o), v, stderr(&o))
     };
     let (c, v, err) = run("[gate]\nfail_on_partial = true\n[thresholds]\n");
@@ -579,7 +579,7 @@ fn check_on_demo_and_scan() {
     let case = Case::new();
     let o = case.run(&["demo", "--check", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let v: Value = common::report(&o.stdout);
     assert_eq!(v["gate"]["verdict"], "fail");
     let cfg = case.write("pass.toml", "[thresholds]\n");
     let o = case.run(&["demo", "--config", &cfg]);

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
+mod common;
+
 const DEMO_AS_OF: &str = "2026-11-01T00:00:00Z";
 
 /// The binary with an environment that no developer setting leaks into.
@@ -38,8 +40,10 @@ fn fixture(p: &str) -> PathBuf {
         .join(p)
 }
 
+/// A JSON report on stdout, validated against `schema/report.schema.json`.
 fn json_of(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stderr(o)))
+    assert!(!o.stdout.is_empty(), "no JSON on stdout: {}", stderr(o));
+    common::report(&o.stdout)
 }
 
 fn demo_json() -> Value {
@@ -159,8 +163,10 @@ fn demo_json_is_byte_identical_across_runs() {
 }
 
 /// `permgap import aws` of the demo's exported files on disk.
+/// Imports the demo's AWS exports to `output`; a snapshot written is
+/// validated against `schema/snapshot.schema.json`.
 fn import_demo(output: &str) -> Output {
-    permgap(&[
+    let o = permgap(&[
         "import",
         "aws",
         "--authorization-details",
@@ -171,7 +177,11 @@ fn import_demo(output: &str) -> Output {
         &fixture("cloudtrail").to_string_lossy(),
         "--output",
         output,
-    ])
+    ]);
+    if o.status.success() && output != "-" && Path::new(output).is_file() {
+        common::snapshot_file(Path::new(output));
+    }
+    o
 }
 
 /// The exported files on disk, imported and audited, give the demo's audit.

@@ -142,7 +142,7 @@ fn sarif_golden_is_valid_and_shaped_for_code_scanning() {
     let v = assert_valid_sarif(&text);
     insta::assert_snapshot!("demo_sarif", text);
 
-    let report: Value = serde_json::from_str(&demo("json")).expect("json");
+    let report: Value = common::report(demo("json").as_bytes());
     let runs = v["runs"].as_array().expect("runs");
     assert_eq!(
         runs.len(),
@@ -266,7 +266,7 @@ fn gated_sarif_marks_suppressions_and_baseline_state() {
 fn csv_golden_reads_back_one_row_per_identity_and_per_finding() {
     let text = demo("csv");
     insta::assert_snapshot!("demo_csv", text);
-    let report: Value = serde_json::from_str(&demo("json")).expect("json");
+    let report: Value = common::report(demo("json").as_bytes());
     let mut rd = csv::Reader::from_reader(text.as_bytes());
     let headers = rd.headers().expect("header").clone();
     let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
@@ -422,7 +422,7 @@ fn html_renders_in_headless_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
     let page = dir.path().join("report.html");
     std::fs::write(&page, gated("html")).expect("write");
-    let report: Value = serde_json::from_str(&demo("json")).expect("json");
+    let report: Value = common::report(demo("json").as_bytes());
     let n = report["identities"].as_array().expect("identities").len();
     let url = format!("file://{}", page.display());
 

@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 const AS_OF: &str = "2026-11-01T00:00:00Z";
 
 fn permgap(args: &[&str]) -> Output {
@@ -33,7 +35,8 @@ fn audit(dir: &Path) -> (i32, Value) {
         String::from_utf8_lossy(&o.stderr)
     );
     let o = permgap(&["audit", &s, "--as-of", AS_OF, "--format", "json"]);
-    let v = serde_json::from_slice(&o.stdout).expect("report JSON");
+    common::snapshot_file(Path::new(&s));
+    let v = common::report(&o.stdout);
     (o.status.code().unwrap_or(-1), v)
 }
 

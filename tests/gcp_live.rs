@@ -9,6 +9,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
 const AS_OF: &str = "2026-11-01T00:00:00Z";
 const ORG: &str = "123456789012";
 
@@ -72,8 +74,8 @@ impl Stub {
         args.extend_from_slice(scope);
         let o = permgap(&args);
         let stderr = String::from_utf8_lossy(&o.stderr).to_string();
-        let v = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("report JSON ({e}); stderr: {stderr}"));
+        assert!(!o.stdout.is_empty(), "no report; stderr: {stderr}");
+        let v = common::report(&o.stdout);
         (o.status.code().unwrap_or(-1), v, stderr)
     }
 
@@ -114,11 +116,9 @@ fn import_and_audit(dir: &Path) -> (i32, Value) {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    common::snapshot_file(&snap);
     let o = permgap(&["audit", &s, "--as-of", AS_OF, "--format", "json"]);
-    (
-        o.status.code().unwrap_or(-1),
-        serde_json::from_slice(&o.stdout).expect("report JSON"),
-    )
+    (o.status.code().unwrap_or(-1), common::report(&o.stdout))
 }
 
 /// The report without what names the inputs: a live scan names API calls

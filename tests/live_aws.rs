@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+mod common;
+
 const AS_OF: &str = "2026-11-01T00:00:00Z";
 
 struct Moto {
@@ -90,12 +92,14 @@ fn ok(o: &Output) -> &Output {
     o
 }
 
+/// A JSON report on stdout, validated against `schema/report.schema.json`.
 fn json(o: &Output) -> Value {
-    serde_json::from_slice(&ok(o).stdout).expect("JSON report")
+    common::report(&ok(o).stdout)
 }
 
 /// `permgap audit SNAPSHOT --as-of AS_OF --format json`, parsed.
 fn audit_json(m: &Moto, snapshot: &Path) -> Value {
+    common::snapshot_file(snapshot);
     json(&permgap(
         m,
         &[
@@ -936,7 +940,7 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
         Some(3),
         "the snapshot says it is partial"
     );
-    let v: Value = serde_json::from_slice(&audit.stdout).expect("JSON report");
+    let v: Value = common::report(&audit.stdout);
     let systems: Vec<&str> = v["systems"]
         .as_array()
         .into_iter()
@@ -984,7 +988,7 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
         "{analyst}"
     );
     // The snapshot records the levels: root and OU and account for app.
-    let s: Value = serde_json::from_slice(&std::fs::read(&snap).expect("read")).expect("snapshot");
+    let s: Value = common::snapshot_file(&snap);
     let app_sys = s["systems"]
         .as_array()
         .and_then(|x| x.iter().find(|y| y["id"] == ids["app"]))

@@ -174,10 +174,10 @@ pub struct FindingReport {
     pub short: String,
     pub severity: Severity,
     pub message: String,
-    /// Permissions concerned (at most 25 named; see `permissions_total`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Permissions concerned (at most 25 named; see `permissions_total`);
+    /// empty for a finding about the identity as a whole.
     pub permissions: Vec<String>,
-    #[serde(skip_serializing_if = "is_zero")]
+    /// How many permissions the finding concerns (0 for none).
     pub permissions_total: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
@@ -277,10 +277,6 @@ impl JsonSchema for PermList {
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         <Vec<String>>::json_schema(generator)
     }
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 fn round2(x: f64) -> f64 {

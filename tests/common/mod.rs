@@ -5,6 +5,9 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
 
 /// `permgap ARGS` in `dir`, without `NO_COLOR` (colour is decided by flags).
 pub fn permgap_in(dir: &Path, args: &[&str]) -> Output {
@@ -23,4 +26,67 @@ pub fn code(o: &Output) -> i32 {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The committed JSON Schema at `schema/NAME`, compiled once per test binary.
+fn validator(name: &str) -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schema")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: Value = serde_json::from_slice(&bytes).expect("schema is JSON");
+    jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{name} compiles: {e}"))
+}
+
+fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .take(10)
+        .map(|e| format!("  {} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not validate against its schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+/// Asserts that `doc` is a JSON report valid against `schema/report.schema.json`.
+pub fn assert_valid_report(doc: &Value) {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    assert_valid(
+        V.get_or_init(|| validator("report.schema.json")),
+        doc,
+        "the JSON report",
+    );
+}
+
+/// Asserts that `doc` is a snapshot valid against `schema/snapshot.schema.json`.
+pub fn assert_valid_snapshot(doc: &Value) {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    assert_valid(
+        V.get_or_init(|| validator("snapshot.schema.json")),
+        doc,
+        "the snapshot",
+    );
+}
+
+/// Parses a JSON report (permgap's stdout or file) and validates it.
+pub fn report(bytes: &[u8]) -> Value {
+    let v: Value = serde_json::from_slice(bytes).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON report ({e}): {}",
+            String::from_utf8_lossy(&bytes[..bytes.len().min(400)])
+        )
+    });
+    assert_valid_report(&v);
+    v
+}
+
+/// Reads a snapshot file and validates it.
+pub fn snapshot_file(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let v: Value = serde_json::from_slice(&bytes).expect("snapshot is JSON");
+    assert_valid_snapshot(&v);
+    v
 }
