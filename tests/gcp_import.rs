@@ -572,3 +572,108 @@ fn recommender_insights_are_evidence_only_while_fresh() {
     );
     assert_eq!(r["identities"].as_array().map(Vec::len), Some(20));
 }
+
+/// A log entry for `who` in acme-data's Admin Activity log on 2026-10-20,
+/// checking `permission`.
+fn activity_entry(who: &str, permission: &str, n: usize) -> Value {
+    serde_json::json!({
+        "insertId": format!("case-{n}"),
+        "logName": "projects/acme-data/logs/cloudaudit.googleapis.com%2Factivity",
+        "protoPayload": {
+            "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+            "authenticationInfo": {"principalEmail": who},
+            "authorizationInfo": [{
+                "granted": true,
+                "permission": permission,
+                "resource": "projects/acme-data/locations/global/things/t",
+                "resourceAttributes": {}
+            }],
+            "methodName": "case.method",
+            "resourceName": "projects/acme-data/locations/global/things/t",
+            "serviceName": "networkservices.googleapis.com"
+        },
+        "receiveTimestamp": "2026-10-20T10:00:00.500000Z",
+        "resource": {"labels": {"project_id": "acme-data"}, "type": "audited_resource"},
+        "severity": "NOTICE",
+        "timestamp": format!("2026-10-20T10:00:{n:02}.000000Z")
+    })
+}
+
+/// GCP permission names are case-sensitive, and IAM's two spellings of one
+/// permission are one: a role holding `networkservices.httpFilters.create`
+/// and `networkservices.httpfilters.create` has two permissions, a use of
+/// one credits that one only; `iam.googleapis.com/workloadIdentityPools.create`
+/// (the role data's spelling) is credited by a log's
+/// `iam.workloadIdentityPools.create`, never "used without grant".
+#[test]
+fn permission_names_match_exactly_and_iam_spellings_are_one() {
+    let (_dir, root) = demo_copy();
+    let janitor = "janitor@acme-data.iam.gserviceaccount.com";
+    let role = root.join("roles/bucketJanitor.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&role).expect("r")).expect("json");
+    let perms = v["includedPermissions"].as_array_mut().expect("perms");
+    for p in [
+        "networkservices.httpFilters.create",
+        "networkservices.httpfilters.create",
+        "iam.googleapis.com/workloadIdentityPools.create",
+        "iam.googleapis.com/workforcePools.create",
+    ] {
+        perms.push(Value::from(p));
+    }
+    std::fs::write(&role, v.to_string()).expect("w");
+    let logs = root.join("projects/acme-data/logs/2026-10.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&logs).expect("r")).expect("json");
+    let entries = v.as_array_mut().expect("entries");
+    entries.push(activity_entry(
+        janitor,
+        "networkservices.httpfilters.create",
+        1,
+    ));
+    entries.push(activity_entry(
+        janitor,
+        "iam.workloadIdentityPools.create",
+        2,
+    ));
+    std::fs::write(&logs, v.to_string()).expect("w");
+
+    let (code, r) = audit(&root);
+    assert_eq!(code, 0);
+    let j = identity(
+        &r,
+        &format!("projects/acme-data/members/serviceAccount:{janitor}"),
+    );
+    let list = |k: &str| -> Vec<String> {
+        j[k].as_array()
+            .expect(k)
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect()
+    };
+    let used = list("used_permissions");
+    let unused = list("unused_permissions");
+    assert!(
+        used.contains(&"networkservices.httpfilters.create".into()),
+        "{used:?}"
+    );
+    assert!(
+        used.contains(&"iam.workloadIdentityPools.create".into()),
+        "{used:?}"
+    );
+    assert!(
+        !used.contains(&"networkservices.httpFilters.create".into()),
+        "{used:?}"
+    );
+    for p in [
+        "networkservices.httpFilters.create",
+        "iam.workforcePools.create",
+    ] {
+        assert!(unused.contains(&p.to_string()), "{p} unused: {unused:?}");
+    }
+    assert_eq!(list("used_without_grant"), Vec::<String>::new());
+    assert_eq!(j["granted"], 3 + 4, "seven distinct permissions");
+    assert!(
+        !r.to_string()
+            .contains("iam.googleapis.com/workloadIdentityPools"),
+        "one spelling in the report"
+    );
+}

@@ -4,7 +4,14 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::{AccessLevel, Catalog, Cloud, Permission, risk_of};
+use super::{AccessLevel, Catalog, Cloud, NameRules, Permission, risk_of};
+
+/// AWS's names: `prefix:Action`, matched ignoring ASCII case, as IAM does.
+pub const NAMES: NameRules = NameRules {
+    sep: ":",
+    case_sensitive: false,
+    canonical: super::as_written,
+};
 
 const ACTIONS_TSV: &str = include_str!("aws/actions.tsv");
 const SERVICES_TSV: &str = include_str!("aws/services.tsv");
@@ -63,7 +70,7 @@ fn parse(services: &str, actions: &str) -> Catalog {
             ))
         })
         .collect();
-    Catalog::build(Cloud::Aws, SOURCE, &services, rows)
+    Catalog::build(Cloud::Aws, SOURCE, NAMES, &services, rows)
 }
 
 #[cfg(test)]

@@ -13,9 +13,33 @@
 //! Permissions that custom roles or the logs name and the embedded list
 //! lacks are added to the audit's catalog (see [`catalog`]).
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use super::{AccessLevel, Catalog, Cloud, Permission, risk_of};
+use super::{AccessLevel, Catalog, Cloud, NameRules, Permission, risk_of};
+
+/// GCP's names: `service.resource.verb`, matched exactly (case-sensitive),
+/// with IAM's second spelling folded into the first (see [`canonical`]).
+pub const NAMES: NameRules = NameRules {
+    sep: ".",
+    case_sensitive: true,
+    canonical,
+};
+
+/// The host-qualified spelling of IAM permissions in Google's role data.
+const IAM_HOST: &str = "iam.googleapis.com/";
+
+/// One spelling per permission. Google's role data names 88 IAM permissions
+/// `iam.googleapis.com/workloadIdentityPools.create` (workload and
+/// workforce pools, their providers, OAuth clients and their credentials),
+/// while audit log entries and the IAM REST reference name the same
+/// permission `iam.workloadIdentityPools.create`: both are the latter.
+pub fn canonical(name: &str) -> Cow<'_, str> {
+    match name.strip_prefix(IAM_HOST) {
+        Some(rest) => Cow::Owned(format!("iam.{rest}")),
+        None => Cow::Borrowed(name),
+    }
+}
 
 const PERMISSIONS_TSV: &str = include_str!("gcp/permissions.tsv");
 const ROLES_TSV: &str = include_str!("gcp/roles.tsv");
@@ -122,11 +146,16 @@ pub fn is_permission(p: &str) -> bool {
 /// The catalog of an audit: the embedded permissions and `extra` (those
 /// that custom roles or the logs name), each once.
 pub fn catalog<'a>(extra: impl IntoIterator<Item = &'a str>) -> Catalog {
-    let mut all: Vec<&str> = embedded().perms.clone();
-    all.extend(extra.into_iter().filter(|p| is_permission(p)));
+    let mut all: Vec<Cow<'_, str>> = embedded().perms.iter().map(|p| canonical(p)).collect();
+    all.extend(
+        extra
+            .into_iter()
+            .filter(|p| is_permission(p))
+            .map(canonical),
+    );
     let mut split: Vec<(&str, &str)> = all.iter().filter_map(|p| p.split_once('.')).collect();
     split.sort_unstable();
-    split.dedup_by(|a, b| a.0.eq_ignore_ascii_case(b.0) && a.1.eq_ignore_ascii_case(b.1));
+    split.dedup();
     let rows = split
         .into_iter()
         .map(|(service, rest)| {
@@ -143,7 +172,7 @@ pub fn catalog<'a>(extra: impl IntoIterator<Item = &'a str>) -> Catalog {
             )
         })
         .collect();
-    Catalog::build(Cloud::Gcp, SOURCE, &[], rows)
+    Catalog::build(Cloud::Gcp, SOURCE, NAMES, &[], rows)
 }
 
 /// The last part of a permission: `get` of `storage.objects.get`.
@@ -263,8 +292,13 @@ mod tests {
         let i = c.lookup("custom.widgets.frob").expect("extra");
         assert_eq!(c.qualified(i), "custom.widgets.frob");
         assert_eq!(c.prefix_of(i), "custom");
-        let g = c.lookup("Storage.Objects.Get").expect("case-insensitive");
+        let g = c.lookup("storage.objects.get").expect("exact");
         assert_eq!(c.qualified(g), "storage.objects.get");
+        assert_eq!(
+            c.lookup("Storage.Objects.Get"),
+            None,
+            "GCP names are case-sensitive"
+        );
         let d = c.lookup("storage.buckets.delete").expect("delete");
         assert_eq!(c.perms[d].risk, RiskTier::High);
         let s = c
@@ -294,5 +328,75 @@ mod tests {
         // Every embedded permission is in the catalog.
         assert!(owner.permissions().all(|p| c.lookup(p).is_some()));
         assert!(predefined_role("roles/no.such").is_none());
+    }
+
+    /// Google's role data holds `networkservices.httpFilters.*` and
+    /// `networkservices.httpfilters.*` as distinct permissions: each is its
+    /// own catalog entry, looked up and matched exactly.
+    #[test]
+    fn names_differing_only_in_case_are_two_permissions() {
+        let c = catalog(std::iter::empty());
+        let upper = c
+            .lookup("networkservices.httpFilters.create")
+            .expect("httpFilters");
+        let lower = c
+            .lookup("networkservices.httpfilters.create")
+            .expect("httpfilters");
+        assert_ne!(upper, lower);
+        assert_eq!(c.qualified(upper), "networkservices.httpFilters.create");
+        assert_eq!(c.qualified(lower), "networkservices.httpfilters.create");
+        let m = c.matching("networkservices.httpfilters.*");
+        assert!(m.contains(lower) && !m.contains(upper));
+        assert_eq!(c.matching("NetworkServices.*").count_ones(..), 0);
+        // a name in neither spelling is not found by folding case
+        assert_eq!(c.lookup("networkservices.HTTPFILTERS.create"), None);
+    }
+
+    /// Every predefined role resolves to as many distinct catalog entries as
+    /// it lists permissions: no two of its names fall on one entry. (Owner
+    /// lists 13,568, among them both spellings of five httpFilters verbs.)
+    #[test]
+    fn every_predefined_role_keeps_all_its_permissions() {
+        let c = catalog(std::iter::empty());
+        for role in predefined_roles() {
+            let mut set = c.empty_set();
+            set.extend(role.permissions().filter_map(|p| c.lookup(p)));
+            assert_eq!(set.count_ones(..), role.len(), "{}", role.name);
+        }
+        let owner = predefined_role("roles/owner").expect("owner");
+        assert_eq!(owner.len(), 13_568);
+    }
+
+    /// `iam.googleapis.com/workloadIdentityPools.create` (role data) and
+    /// `iam.workloadIdentityPools.create` (audit logs, REST reference) are
+    /// one permission, written in the second spelling.
+    #[test]
+    fn the_host_spelling_of_iam_permissions_is_the_short_one() {
+        assert_eq!(
+            canonical("iam.googleapis.com/workloadIdentityPools.create"),
+            "iam.workloadIdentityPools.create"
+        );
+        assert_eq!(canonical("iam.roles.create"), "iam.roles.create");
+        let c = catalog(["iam.workloadIdentityPools.create"]);
+        let short = c.lookup("iam.workloadIdentityPools.create").expect("short");
+        let long = c
+            .lookup("iam.googleapis.com/workloadIdentityPools.create")
+            .expect("long");
+        assert_eq!(short, long);
+        assert_eq!(c.qualified(short), "iam.workloadIdentityPools.create");
+        assert_eq!(c.prefix_of(short), "iam");
+        assert_eq!(
+            c.len(),
+            catalog(std::iter::empty()).len(),
+            "no second entry"
+        );
+        let n = (0..c.len())
+            .filter(|&i| c.qualified(i).contains("googleapis.com/"))
+            .count();
+        assert_eq!(n, 0, "no host-qualified name is left in the catalog");
+        let pools = c.matching("iam.googleapis.com/workloadIdentityPools.*");
+        assert!(pools.contains(short));
+        let owner = predefined_role("roles/owner").expect("owner");
+        assert!(owner.permissions().any(|p| p.starts_with(IAM_HOST)));
     }
 }

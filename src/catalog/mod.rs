@@ -9,6 +9,7 @@ pub mod aws;
 pub mod gcp;
 pub mod pattern;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
@@ -190,19 +191,45 @@ pub struct Service {
     pub range: Range<usize>,
 }
 
+/// How a cloud spells its permission names: what the catalog of that cloud
+/// is built with (each cloud's catalog module holds its own).
+#[derive(Debug, Clone, Copy)]
+pub struct NameRules {
+    /// Between the service and the action: `s3:GetObject` (AWS),
+    /// `storage.objects.get` (GCP).
+    pub sep: &'static str,
+    /// Whether names match exactly. IAM matches AWS actions ignoring ASCII
+    /// case; GCP permission names are case-sensitive (Google's role data
+    /// holds `networkservices.httpFilters.create` and
+    /// `networkservices.httpfilters.create` as two permissions).
+    pub case_sensitive: bool,
+    /// The one spelling of a name that has several (GCP:
+    /// `iam.googleapis.com/workloadIdentityPools.create` is
+    /// `iam.workloadIdentityPools.create`); the catalog holds, looks up and
+    /// matches names in this spelling.
+    pub canonical: fn(&str) -> Cow<'_, str>,
+}
+
+/// A cloud whose names have one spelling each.
+pub fn as_written(name: &str) -> Cow<'_, str> {
+    Cow::Borrowed(name)
+}
+
 /// A cloud's permission catalog.
 #[derive(Debug)]
 pub struct Catalog {
     pub cloud: Cloud,
     /// Where the data comes from, for reports.
     pub source: &'static str,
-    /// Between the service and the action: `s3:GetObject` (AWS),
-    /// `storage.objects.get` (GCP).
+    /// Between the service and the action (see [`NameRules::sep`]).
     pub sep: &'static str,
+    /// See [`NameRules::case_sensitive`].
+    pub case_sensitive: bool,
+    canonical: fn(&str) -> Cow<'_, str>,
     pub perms: Vec<Permission>,
     pub services: Vec<Service>,
     service_index: HashMap<String, u32>,
-    /// Lowercase `prefix:action` to index.
+    /// `prefix:action` (lowercased unless case-sensitive) to index.
     perm_index: HashMap<String, u32>,
     /// Each permission's rank in the byte order of `service:Action` names.
     name_rank: std::sync::OnceLock<Vec<u32>>,
@@ -256,16 +283,33 @@ impl Catalog {
         &self.services[self.perms[i].service as usize].prefix
     }
 
-    /// Index of an exact permission, case-insensitive (`S3:getobject`).
+    /// A name as the indexes key it: in its canonical spelling, and
+    /// lowercased unless case-sensitive.
+    fn key<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        let name = (self.canonical)(name);
+        if self.case_sensitive {
+            name
+        } else {
+            Cow::Owned(name.to_ascii_lowercase())
+        }
+    }
+
+    /// `name` in the catalog's one spelling of it (see [`NameRules::canonical`]).
+    pub fn canonical<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        (self.canonical)(name)
+    }
+
+    /// Index of an exact permission: case-insensitive for AWS
+    /// (`S3:getobject`), exact for a case-sensitive cloud.
     pub fn lookup(&self, qualified: &str) -> Option<usize> {
         self.perm_index
-            .get(&qualified.to_ascii_lowercase())
+            .get(self.key(qualified).as_ref())
             .map(|&i| i as usize)
     }
 
     pub fn service(&self, prefix: &str) -> Option<&Service> {
         self.service_index
-            .get(&prefix.to_ascii_lowercase())
+            .get(self.key(prefix).as_ref())
             .map(|&i| &self.services[i as usize])
     }
 
@@ -273,8 +317,9 @@ impl Catalog {
         self.service(prefix).is_some()
     }
 
-    /// The permissions a pattern such as `s3:Get*`, `*:List*` or `*` matches,
-    /// case-insensitively, as IAM matches the `Action` element.
+    /// The permissions a pattern such as `s3:Get*`, `*:List*` or `*` matches:
+    /// case-insensitively for AWS, as IAM matches the `Action` element;
+    /// exactly for a case-sensitive cloud.
     pub fn matching(&self, pattern: &str) -> PermSet {
         let mut set = self.empty_set();
         self.add_matching(pattern, &mut set);
@@ -283,7 +328,8 @@ impl Catalog {
 
     /// Adds the matches of `pattern` to `set`; returns how many it matched.
     pub fn add_matching(&self, pattern: &str, set: &mut PermSet) -> usize {
-        let pat = pattern.trim().to_ascii_lowercase();
+        let pat = self.key(pattern.trim()).into_owned();
+        let fold = !self.case_sensitive;
         if pat == "*" {
             set.insert_range(..);
             return self.perms.len();
@@ -294,7 +340,8 @@ impl Catalog {
         let mut n = 0;
         let mut scan = |range: Range<usize>, s: &mut PermSet| {
             for i in range {
-                if pattern::wildcard_match(act.as_bytes(), self.perms[i].name.as_bytes()) {
+                if pattern::wildcard_match_case(act.as_bytes(), self.perms[i].name.as_bytes(), fold)
+                {
                     s.insert(i);
                     n += 1;
                 }
@@ -302,7 +349,7 @@ impl Catalog {
         };
         if pattern::has_wildcard(svc) {
             for service in &self.services {
-                if pattern::wildcard_match(svc.as_bytes(), service.prefix.as_bytes()) {
+                if pattern::wildcard_match_case(svc.as_bytes(), service.prefix.as_bytes(), fold) {
                     scan(service.range.clone(), set);
                 }
             }
@@ -318,11 +365,12 @@ impl Catalog {
     }
 
     /// Builds a catalog from `(prefix, service name)` and
-    /// `(prefix, action, level, resource types)` rows. Rows of one service
-    /// must be contiguous.
+    /// `(prefix, action, level, resource types)` rows, spelled by `rules`.
+    /// Rows of one service must be contiguous.
     pub(crate) fn build(
         cloud: Cloud,
         source: &'static str,
+        rules: NameRules,
         services: &[(String, String)],
         rows: Vec<(String, Permission)>,
     ) -> Catalog {
@@ -333,7 +381,9 @@ impl Catalog {
         let mut cat = Catalog {
             cloud,
             source,
-            sep: if cloud == Cloud::Gcp { "." } else { ":" },
+            sep: rules.sep,
+            case_sensitive: rules.case_sensitive,
+            canonical: rules.canonical,
             perms: Vec::with_capacity(rows.len()),
             services: Vec::new(),
             service_index: HashMap::new(),
@@ -345,8 +395,8 @@ impl Catalog {
                 Some(s) if s.prefix == prefix => cat.services.len() - 1,
                 _ => {
                     let start = cat.perms.len();
-                    cat.service_index
-                        .insert(prefix.to_ascii_lowercase(), cat.services.len() as u32);
+                    let key = cat.key(&prefix).into_owned();
+                    cat.service_index.insert(key, cat.services.len() as u32);
                     cat.services.push(Service {
                         name: names
                             .get(prefix.as_str())
@@ -359,15 +409,10 @@ impl Catalog {
                 }
             };
             perm.service = svc as u32;
-            cat.perm_index.insert(
-                format!(
-                    "{}{}{}",
-                    prefix.to_ascii_lowercase(),
-                    cat.sep,
-                    perm.name.to_ascii_lowercase()
-                ),
-                cat.perms.len() as u32,
-            );
+            let key = cat
+                .key(&format!("{prefix}{}{}", cat.sep, perm.name))
+                .into_owned();
+            cat.perm_index.insert(key, cat.perms.len() as u32);
             cat.perms.push(perm);
             cat.services[svc].range.end = cat.perms.len();
         }

@@ -7,12 +7,24 @@ pub fn has_wildcard(s: &str) -> bool {
 }
 
 /// Iterative glob matching with single-star backtracking: linear in practice,
-/// never exponential.
+/// never exponential. Ignores ASCII case.
 pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    wildcard_match_case(pattern, text, true)
+}
+
+/// [`wildcard_match`], ignoring ASCII case only when `fold`.
+pub fn wildcard_match_case(pattern: &[u8], text: &[u8], fold: bool) -> bool {
+    let same = |a: u8, b: u8| {
+        if fold {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     let (mut p, mut t) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p].eq_ignore_ascii_case(&text[t])) {
+        if p < pattern.len() && (pattern[p] == b'?' || same(pattern[p], text[t])) {
             p += 1;
             t += 1;
         } else if p < pattern.len() && pattern[p] == b'*' {
