@@ -889,6 +889,10 @@ fn tally_record(
             }
         }
         Mapped::NoAction => tally("no-iam-action"),
+        // A console sign-in record is not an API call (CloudTrail User Guide:
+        // Non-API events captured by CloudTrail): one the tables do not name
+        // is still no IAM action, not one missing from the catalog.
+        Mapped::Unknown if signin => tally("no-iam-action"),
         Mapped::Unknown => {
             tally("unknown-action");
             *part
@@ -1237,10 +1241,13 @@ mod tests {
             assert_eq!(acts(m.map(source, name)), *expected, "{source} {name}");
         }
         // Recorded, but no IAM action authorizes it.
-        assert_eq!(
-            m.map("signin.amazonaws.com", "ConsoleLogin"),
-            Mapped::NoAction
-        );
+        for name in ["ConsoleLogin", "GetSigninToken"] {
+            assert_eq!(
+                m.map("signin.amazonaws.com", name),
+                Mapped::NoAction,
+                "{name}"
+            );
+        }
         // Unknown to the catalog.
         assert_eq!(m.map("s3.amazonaws.com", "NoSuchCall"), Mapped::Unknown);
         assert_eq!(
@@ -1759,6 +1766,60 @@ mod tests {
             format!("f.json: events of {ghost}")
         );
         assert!(s.usage.is_empty());
+    }
+
+    /// Console sign-in records are activity, never "an action missing from
+    /// the catalog": `GetSigninToken` (listed with its kind) and a sign-in
+    /// event no table names alike.
+    #[test]
+    fn sign_in_events_are_no_action_and_not_unknown() {
+        use serde_json::json;
+        let alice = "arn:aws:iam::111122223333:user/dev/alice";
+        let signin = json!({"eventType": "AwsConsoleSignIn", "responseElements": {"ConsoleLogin": "Success"}});
+        let recs: Vec<_> = ["GetSigninToken", "ConsoleLogin", "SomeFutureSignInStep"]
+            .iter()
+            .enumerate()
+            .map(|(k, n)| {
+                event(
+                    alice,
+                    "signin.amazonaws.com",
+                    n,
+                    &format!("2026-10-0{}T10:00:00Z", k + 1),
+                    signin.clone(),
+                )
+            })
+            .collect();
+        let f = InputFile::Embedded {
+            name: "f.json".into(),
+            bytes: Box::leak(
+                json!({"Records": recs})
+                    .to_string()
+                    .into_bytes()
+                    .into_boxed_slice(),
+            ),
+        };
+        let s = run(vec![f], 1);
+        assert!(s.usage.is_empty());
+        assert!(
+            s.coverage
+                .warnings
+                .iter()
+                .all(|w| !w.message.contains("map to no action")),
+            "{:?}",
+            s.coverage.warnings
+        );
+        let src = &s.coverage.sources[0];
+        assert_eq!(
+            src.records.get("no-iam-action"),
+            Some(&3),
+            "{:?}",
+            src.records
+        );
+        assert!(
+            s.activity
+                .iter()
+                .any(|a| a.kind == ActivityKind::ConsoleSignIn)
+        );
     }
 
     /// The same events, in one file or split into files of random sizes, in
