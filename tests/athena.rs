@@ -235,6 +235,7 @@ fn the_athena_query_on_duckdb_gives_what_the_file_reader_gives() {
         label: "trail".into(),
         files: list,
         kind: permgap::model::SourceKind::AwsCloudtrailFiles,
+        answered: None,
     };
     import_cloudtrail(
         &mut files,
@@ -276,7 +277,10 @@ fn the_athena_query_on_duckdb_gives_what_the_file_reader_gives() {
         rows.len()
     );
     let mut athena = base();
-    assert_eq!(import_rows(&mut athena, catalog(), "athena", &rows), 0);
+    assert_eq!(
+        import_rows(&mut athena, catalog(), "athena", &rows, None),
+        0
+    );
 
     let (a, b) = (key(&files), key(&athena));
     assert_eq!(a, b);
@@ -296,4 +300,41 @@ fn the_athena_query_on_duckdb_gives_what_the_file_reader_gives() {
     ] {
         assert!(text.contains(want), "{want} in {text}");
     }
+}
+
+/// An Athena query that answers for an account without a row for it: the
+/// account is covered over the range asked (it used nothing), where an
+/// input that never asked about it covers nothing.
+#[test]
+fn an_empty_athena_answer_covers_the_accounts_asked() {
+    let t = |s: &str| s.parse::<Timestamp>().expect("time");
+    let answered = permgap::providers::aws::cloudtrail::Answered {
+        accounts: vec![ACCOUNT.to_string()],
+        from: t("2026-08-03T00:00:00Z"),
+        to: t("2026-11-01T00:00:00Z"),
+    };
+    let mut s = base();
+    assert_eq!(
+        import_rows(&mut s, catalog(), "athena:t", &[], Some(answered)),
+        0
+    );
+    let src: Vec<_> = s
+        .coverage
+        .sources
+        .iter()
+        .filter(|c| c.kind.observes_usage())
+        .collect();
+    assert_eq!(src.len(), 1);
+    assert_eq!(src[0].system.as_deref(), Some(ACCOUNT));
+    assert_eq!(src[0].records_read, 0);
+    assert_eq!(src[0].answered_from, Some(t("2026-08-03T00:00:00Z")));
+    let mut none = base();
+    import_rows(&mut none, catalog(), "athena:t", &[], None);
+    assert!(
+        none.coverage
+            .sources
+            .iter()
+            .filter(|c| c.kind.observes_usage())
+            .all(|c| c.system.is_none())
+    );
 }

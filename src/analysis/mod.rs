@@ -190,6 +190,17 @@ fn observability(snap: &Snapshot, cat: &Catalog) -> HashMap<String, Observabilit
     out
 }
 
+/// The time a usage source covers: the events it holds, and the whole
+/// range a query answered for (an answer without events covers it too).
+fn covered_span(s: &crate::model::SourceCoverage) -> Option<(Timestamp, Timestamp)> {
+    let lo = [s.first_event, s.answered_from]
+        .into_iter()
+        .flatten()
+        .min()?;
+    let hi = [s.last_event, s.answered_to].into_iter().flatten().max()?;
+    Some((lo, hi))
+}
+
 /// Warns where the usage sources do not span the window.
 fn window_warnings(snap: &Snapshot, cloud: Cloud, cfg: &AuditConfig, cov: &mut Coverage) {
     let start = cfg.window_start();
@@ -205,7 +216,7 @@ fn window_warnings(snap: &Snapshot, cloud: Cloud, cfg: &AuditConfig, cov: &mut C
             .sources
             .iter()
             .filter(|s| s.kind.observes_usage() && s.system.as_deref() == Some(sys.id.as_str()))
-            .filter_map(|s| Some((s.first_event?, s.last_event?)))
+            .filter_map(covered_span)
             .collect();
         if spans.is_empty() {
             cov.warnings.push(Warning {

@@ -434,3 +434,25 @@ fn a_last_used_date_proves_dormancy_without_logs() {
     assert_eq!(idle.unused.count_ones(..), 0);
     assert!(ids(idle).contains(&"inactive-identity"), "{:?}", ids(idle));
 }
+
+/// LookupEvents answered for the account over the whole window and found
+/// no event: the account is observed (nothing was used), so a dormant
+/// identity is inactive and its permissions are unused, and no warning
+/// says that no CloudTrail covers it or that the logs start late.
+#[test]
+fn an_empty_answer_over_the_window_is_evidence_of_no_use() {
+    let mut s = snapshot(false);
+    s.usage.clear();
+    s.activity.clear();
+    let mut c = SourceCoverage::new(SourceKind::AwsCloudtrailLookup, "cloudtrail:LookupEvents");
+    c.system = Some(ACCT.into());
+    c.answered_from = Some(t("2026-08-01T00:00:00Z"));
+    c.answered_to = Some(t("2026-11-01T00:00:00Z"));
+    s.coverage.sources.push(c);
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    let idle = find(&a, "idle");
+    assert!(ids(idle).contains(&"inactive-identity"), "{:?}", ids(idle));
+    assert!(idle.unused.count_ones(..) > 0);
+    assert!(a.coverage.warnings.is_empty(), "{:?}", a.coverage.warnings);
+}

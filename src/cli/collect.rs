@@ -185,6 +185,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                 label: url,
                 files,
                 kind: SourceKind::AwsCloudtrailFiles,
+                answered: None,
             }),
             Err(e) => snap.coverage.skipped.push(Skipped {
                 input: url,
@@ -195,7 +196,20 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
     for (label, rows) in athena {
         match rows {
             Ok(rows) => {
-                let bad = cloudtrail::import_rows(&mut snap, aws::catalog(), &label, &rows);
+                // The query asked about these accounts over this range: an
+                // account without a row is covered, and used nothing.
+                let answered = cloudtrail::Answered {
+                    accounts: snap.systems.iter().map(|s| s.id.clone()).collect(),
+                    from: start,
+                    to: end,
+                };
+                let bad = cloudtrail::import_rows(
+                    &mut snap,
+                    aws::catalog(),
+                    &label,
+                    &rows,
+                    Some(answered),
+                );
                 if bad > 0 {
                     snap.coverage.warnings.push(Warning {
                         input: label,
@@ -333,7 +347,8 @@ async fn collect_one(
         lines.step("CloudTrail LookupEvents");
         let results = lookup_regions(&job.conf, &account, job.own, l, lines).await;
         let asked = !l.regions.is_empty();
-        tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, asked, results));
+        let range = (l.start, l.end);
+        tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, asked, range, results));
     }
     if advisor {
         lines.step("IAM Access Advisor");
@@ -474,7 +489,13 @@ fn denied_by_scp(e: &LiveError) -> bool {
 /// Reads what LookupEvents returned through the CloudTrail reader. With
 /// regions named (`asked`), says that the others are not seen; by default,
 /// that opt-in regions are not.
-fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<LookupResult>) {
+fn fold_lookups(
+    snap: &mut Snapshot,
+    account: &str,
+    asked: bool,
+    range: (Timestamp, Timestamp),
+    results: Vec<LookupResult>,
+) {
     let regions: Vec<&str> = results.iter().map(|r| r.0.as_str()).collect();
     // A default region closed by an SCP while others answer: nothing can be
     // used there, so it is said rather than counted as a failed source. Any
@@ -535,10 +556,18 @@ fn fold_lookups(snap: &mut Snapshot, account: &str, asked: bool, results: Vec<Lo
             }),
         }
     }
+    // Some region answered: the account is covered over the range asked,
+    // even where no event was found.
+    let answered = (!read.is_empty()).then(|| cloudtrail::Answered {
+        accounts: vec![account.to_string()],
+        from: range.0,
+        to: range.1,
+    });
     let input = CloudTrailInput {
         label: "cloudtrail:LookupEvents".into(),
         files,
         kind: SourceKind::AwsCloudtrailLookup,
+        answered,
     };
     let all = FileFilter::default();
     cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], &all, threads(), &|| {});
@@ -707,6 +736,47 @@ mod tests {
     }
 
     const SCP: &str = "with an explicit deny in a service control policy";
+    const RANGE: (Timestamp, Timestamp) = (
+        Timestamp::constant(1_785_000_000, 0),
+        Timestamp::constant(1_792_800_000, 0),
+    );
+
+    /// LookupEvents answered for the account and found nothing: the account
+    /// is covered over the range asked (a dormant account can be found
+    /// inactive); with no region answering, it is not.
+    #[test]
+    fn an_empty_lookup_answer_covers_the_account_over_the_range() {
+        let mut s = Snapshot::new();
+        fold_lookups(&mut s, "1", false, RANGE, vec![looked_up("eu-west-1")]);
+        let src = s
+            .coverage
+            .sources
+            .iter()
+            .find(|x| x.kind == SourceKind::AwsCloudtrailLookup)
+            .expect("a LookupEvents source");
+        assert_eq!(src.system.as_deref(), Some("1"));
+        assert_eq!(src.records_read, 0);
+        assert_eq!(
+            (src.answered_from, src.answered_to),
+            (Some(RANGE.0), Some(RANGE.1))
+        );
+        let mut s = Snapshot::new();
+        fold_lookups(
+            &mut s,
+            "1",
+            false,
+            RANGE,
+            vec![denied("eu-west-1", IDENTITY)],
+        );
+        assert!(
+            s.coverage
+                .sources
+                .iter()
+                .all(|x| x.system.is_none() && x.answered_from.is_none()),
+            "an answer that never came covers nothing: {:?}",
+            s.coverage.sources
+        );
+    }
     const IDENTITY: &str = "because no identity-based policy allows the action";
 
     fn lookup_regions_of(s: &Snapshot) -> Option<Vec<String>> {
@@ -725,6 +795,7 @@ mod tests {
             &mut s,
             "1",
             false,
+            RANGE,
             vec![looked_up("eu-west-1"), denied("ap-south-1", SCP)],
         );
         assert!(!s.coverage.is_partial(), "{:?}", s.coverage.skipped);
@@ -741,6 +812,7 @@ mod tests {
             &mut s,
             "1",
             false,
+            RANGE,
             vec![looked_up("eu-west-1"), denied("ap-south-1", IDENTITY)],
         );
         assert_eq!(s.coverage.skipped.len(), 1);
@@ -754,7 +826,13 @@ mod tests {
                 message: "timed out".into(),
             }),
         );
-        fold_lookups(&mut s, "1", false, vec![denied("eu-west-1", SCP), timeout]);
+        fold_lookups(
+            &mut s,
+            "1",
+            false,
+            RANGE,
+            vec![denied("eu-west-1", SCP), timeout],
+        );
         assert_eq!(s.coverage.skipped.len(), 2);
         assert_eq!(
             lookup_regions_of(&s),
@@ -767,6 +845,7 @@ mod tests {
             &mut s,
             "1",
             true,
+            RANGE,
             vec![looked_up("eu-west-1"), denied("ap-south-1", SCP)],
         );
         assert_eq!(s.coverage.skipped.len(), 1);

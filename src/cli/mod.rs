@@ -353,6 +353,7 @@ fn add_cloudtrail(
             label: p.display().to_string(),
             files,
             kind: SourceKind::AwsCloudtrailFiles,
+            answered: None,
         });
     }
     read_cloudtrail(cli, snap, &inputs, filter);
@@ -387,6 +388,7 @@ fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
         label: "demo/aws/cloudtrail".into(),
         files: crate::demo::cloudtrail(),
         kind: SourceKind::AwsCloudtrailFiles,
+        answered: None,
     }];
     let filter = FileFilter {
         accounts: aws_accounts(&snap),

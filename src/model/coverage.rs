@@ -108,6 +108,13 @@ pub struct SourceCoverage {
     /// the source holds every region it logs (a trail's files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<String>>,
+    /// For a source that answered a query over a range (LookupEvents, an
+    /// Athena query): the range it answered for. An answer without any
+    /// event still covers its system over this range: nothing was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_from: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_to: Option<Timestamp>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -130,6 +137,8 @@ impl SourceCoverage {
             data_event_services: Vec::new(),
             management_events: false,
             regions: None,
+            answered_from: None,
+            answered_to: None,
         }
     }
 }

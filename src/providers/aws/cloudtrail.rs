@@ -913,6 +913,7 @@ pub fn import_rows(
     cat: &Catalog,
     label: &str,
     rows: &[Vec<Option<String>>],
+    answered: Option<Answered>,
 ) -> u64 {
     let mapper = EventMapper::new(cat);
     let resolver = Resolver::new(snap);
@@ -972,6 +973,7 @@ pub fn import_rows(
         label: label.to_string(),
         files: Vec::new(),
         kind: SourceKind::AwsCloudtrailAthena,
+        answered,
     };
     fold_into(snap, cat, &resolver, &input, part);
     snap.normalize();
@@ -1018,6 +1020,18 @@ pub struct CloudTrailInput {
     pub files: Vec<InputFile>,
     /// Files on disk or in S3, or pages of the LookupEvents API.
     pub kind: SourceKind,
+    /// Set when the input is an API's or a query's answer for known
+    /// accounts and a range (LookupEvents, Athena): each of those accounts
+    /// is covered over the range, even by an answer without any event.
+    pub answered: Option<Answered>,
+}
+
+/// What an answer is for: the accounts asked about and the range asked.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub accounts: Vec<String>,
+    pub from: Timestamp,
+    pub to: Timestamp,
 }
 
 /// Reads CloudTrail inputs on all cores into `snap`'s usage, activity and
@@ -1077,8 +1091,13 @@ fn fold_into(
     cat: &Catalog,
     resolver: &Resolver,
     input: &CloudTrailInput,
-    part: Partial,
+    mut part: Partial,
 ) {
+    if let Some(ans) = &input.answered {
+        for account in &ans.accounts {
+            part.accounts.entry(account.clone()).or_default();
+        }
+    }
     for ((who, action), a) in part.usage {
         snap.usage.push(UsageRecord {
             identity: resolver.id(who).to_string(),
@@ -1158,6 +1177,10 @@ fn fold_into(
         cov.last_event = st.last.map(ts);
         cov.data_event_services = st.data_services.into_iter().collect();
         cov.management_events = st.management;
+        if let Some(ans) = &input.answered {
+            cov.answered_from = Some(ans.from);
+            cov.answered_to = Some(ans.to);
+        }
         snap.coverage.sources.push(cov);
     }
 }
@@ -1438,6 +1461,7 @@ mod tests {
             label: "ct".into(),
             files,
             kind: SourceKind::AwsCloudtrailFiles,
+            answered: None,
         }];
         import_cloudtrail(
             &mut s,
@@ -1603,6 +1627,7 @@ mod tests {
             label: "ct".into(),
             files,
             kind: SourceKind::AwsCloudtrailFiles,
+            answered: None,
         }];
         let filter = FileFilter {
             accounts: Some(["111122223333".to_string()].into()),
