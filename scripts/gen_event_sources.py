@@ -348,9 +348,16 @@ def render_apigateway(services, cat):
         per = rows[op]
         methods = sorted({m for m, _ in per.values()})
         where = "; ".join(f"{s} {m} {u}" for s, (m, u) in sorted(per.items()))
-        lead = "" if len(methods) == 1 else "ANY (v1 and v2 differ): "
-        lines.append(f"apigateway\t{op}\t{','.join('apigateway:' + m for m in methods)}\t"
-                     f"{lead}botocore {where}")
+        if len(methods) == 1:
+            acts, lead = "apigateway:" + methods[0], ""
+        else:
+            # v1 (apigateway) and v2 (apigatewayv2) need different verbs: the
+            # resource the request names tells which API it is.
+            tag = {"apigateway": "v1", "apigatewayv2": "v2"}
+            acts = ",".join(f"apigateway:{m}@{tag[s]}" for s, (m, _) in sorted(per.items()))
+            lead = ("BY REQUEST (v1 and v2 differ: a v1 resource, /restapis/..., needs the v1 verb, "
+                    "a v2 one, /apis/..., the v2 verb): ")
+        lines.append(f"apigateway\t{op}\t{acts}\t{lead}botocore {where}")
     lines.append(APIGW_END)
     return lines, len(rows), skipped
 
@@ -413,14 +420,18 @@ def validate(cat):
             err(NAMES_TSV, n, f"{prefix} is not a catalog prefix"); continue
         if strip_suffix(event) != event:
             err(NAMES_TSV, n, f"{event} has a date suffix the Rust code strips: list the base name")
-        acts = actions.split(",")
+        tagged = [a.partition("@") for a in actions.split(",")]
+        acts = [a for a, _, _ in tagged]
+        by_request = source.startswith("BY REQUEST")
+        if by_request != all(t for _, _, t in tagged) or (by_request and len(acts) < 2):
+            err(NAMES_TSV, n, "a BY REQUEST row tags each of its actions with @case; no other row does")
         if event.lower() in cat[prefix] and [a.lower() for a in acts] == [f"{prefix}:{event}".lower()]:
             err(NAMES_TSV, n, f"{prefix}:{event} is itself a catalog action: the default rule covers it")
         if (prefix, event.lower()) in named:
             err(NAMES_TSV, n, f"duplicate {prefix} {event}")
         named.add((prefix, event.lower()))
-        if len(acts) > 1 and not re.match(r"^(ALL|ANY)\b", source):
-            err(NAMES_TSV, n, "several actions: the source must start with ALL or ANY")
+        if len(acts) > 1 and not re.match(r"^(ALL|ANY|BY REQUEST)\b", source):
+            err(NAMES_TSV, n, "several actions: the source must start with ALL, ANY or BY REQUEST")
         for act in acts:
             p, _, a = act.partition(":")
             counts["event_names.tsv actions checked"] += 1

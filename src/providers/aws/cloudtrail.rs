@@ -56,11 +56,138 @@ fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
 pub enum Mapped {
     /// The catalog indices of the actions it exercised (usually one).
     Actions(Vec<usize>),
+    /// Which of a rule's actions apply is told by the request (a
+    /// `BY REQUEST` row of `event_names.tsv`): see [`EventMapper::decide`].
+    ByRequest(u32),
     /// Recorded, but authorized by no IAM action (`signin:ConsoleLogin`).
     NoAction,
     /// Not in the catalog: the catalog is older than the event, or the
     /// mapping lacks an exception.
     Unknown,
+}
+
+/// A `BY REQUEST` row of `event_names.tsv`: its actions, each with the
+/// case of the request that needs it.
+#[derive(Debug)]
+struct RequestRule {
+    prefix: String,
+    event: String,
+    all: Vec<usize>,
+    cases: Vec<(String, usize)>,
+}
+
+/// Every string value under a key named `key`, at any depth.
+fn strings_at<'v>(v: &'v serde_json::Value, key: &str, out: &mut Vec<&'v str>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match x {
+                    Value::String(s) if k == key => out.push(s),
+                    _ => strings_at(x, key, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| strings_at(x, key, out)),
+        _ => {}
+    }
+}
+
+/// Every key and every string value, at any depth.
+fn texts<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k);
+                texts(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| texts(x, out)),
+        Value::String(s) => out.push(s),
+        _ => {}
+    }
+}
+
+/// The lowercased `found`, if there is one and each is `allowed`.
+fn cases_of(found: &[&str], allowed: &[&str]) -> Option<Vec<String>> {
+    let cases: Vec<String> = found.iter().map(|f| f.to_ascii_lowercase()).collect();
+    (!cases.is_empty() && cases.iter().all(|c| allowed.contains(&c.as_str()))).then_some(cases)
+}
+
+/// The cases a request shows for the `BY REQUEST` rows (the names after
+/// `@` in `event_names.tsv`), or `None` when it does not tell. Sources:
+/// DynamoDB Developer Guide, "Understanding DynamoDB log file entries"
+/// (PartiQL statements with non-key values redacted; `requestItems[]
+/// .operation` of TransactWriteItems); S3 API Reference (a `VersionId` per
+/// object of DeleteObjects, `versionId` of HeadObject); API Gateway's v1
+/// resources are `/restapis/...`, v2's `/apis/...` (botocore's request
+/// URIs, and the ARNs of both APIs' resources).
+fn request_cases(prefix: &str, event: &str, req: &serde_json::Value) -> Option<Vec<String>> {
+    use serde_json::Value;
+    match (prefix, event) {
+        ("dynamodb", "ExecuteStatement" | "BatchExecuteStatement" | "ExecuteTransaction") => {
+            let mut stmts = Vec::new();
+            strings_at(req, "statement", &mut stmts);
+            let verbs: Vec<&str> = stmts
+                .iter()
+                .map(|s| s.split_whitespace().next().unwrap_or(""))
+                .collect();
+            cases_of(&verbs, &["select", "insert", "update", "delete"])
+        }
+        ("dynamodb", "TransactWriteItems") => {
+            let mut ops = Vec::new();
+            strings_at(req, "operation", &mut ops);
+            cases_of(&ops, &["put", "update", "delete", "conditioncheck"])
+        }
+        ("s3", "DeleteObjects") => {
+            // The objects of the request's `Delete` body where the record
+            // holds it (CloudTrail usually leaves it out), or a single key.
+            let body = req.get("delete").or_else(|| req.get("Delete"));
+            let listed = body.and_then(|d| d.get("Object").or_else(|| d.get("Objects")));
+            let objects: Vec<&Value> = match listed {
+                Some(Value::Array(a)) => a.iter().collect(),
+                Some(o @ Value::Object(_)) => vec![o],
+                _ => req.get("key").map(|_| req).into_iter().collect(),
+            };
+            let cases: Vec<String> = objects
+                .iter()
+                .map(|o| {
+                    let v = o.get("VersionId").or_else(|| o.get("versionId"));
+                    let versioned = v.and_then(Value::as_str).is_some_and(|v| !v.is_empty());
+                    if versioned { "version" } else { "current" }.to_string()
+                })
+                .collect();
+            (!cases.is_empty()).then_some(cases)
+        }
+        ("s3", "HeadObject") => {
+            let versioned = req
+                .get("versionId")
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.is_empty());
+            match (versioned, req.get("key").is_some()) {
+                (true, _) => Some(vec!["version".into()]),
+                (false, true) => Some(vec!["current".into()]),
+                _ => None,
+            }
+        }
+        ("apigateway", _) => {
+            let mut t = Vec::new();
+            texts(req, &mut t);
+            let v1 = t
+                .iter()
+                .any(|s| s.contains("/restapis") || *s == "restApiId");
+            let v2 = t
+                .iter()
+                .any(|s| s.contains("/apis/") || s.ends_with("/apis") || *s == "apiId");
+            match (v1, v2) {
+                (true, false) => Some(vec!["v1".into()]),
+                (false, true) => Some(vec!["v2".into()]),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Maps `(eventSource, eventName)` to IAM actions.
@@ -69,7 +196,9 @@ pub struct EventMapper<'c> {
     /// eventSource host -> IAM prefix, where the default rule fails.
     sources: HashMap<String, String>,
     /// (prefix, eventName) -> actions, where the name is not the action's.
-    names: HashMap<(String, String), Vec<usize>>,
+    names: HashMap<(String, String), Mapped>,
+    /// The `BY REQUEST` rows, which [`Mapped::ByRequest`] indexes.
+    by_request: Vec<RequestRule>,
     /// (prefix or source host, eventName) recorded without an IAM action.
     no_action: BTreeSet<(String, String)>,
 }
@@ -80,21 +209,41 @@ impl<'c> EventMapper<'c> {
             .filter(|r| r.len() >= 2)
             .map(|r| (r[0].to_string(), r[1].to_string()))
             .collect();
+        let mut by_request = Vec::new();
         let names = rows(EVENT_NAMES_TSV)
             .filter(|r| r.len() >= 3)
             .map(|r| {
                 // Actions are written `prefix:Action`; a bare name is of the row's prefix.
-                // Rows marked ANY (the action depends on the request) credit every listed
-                // action: an action that may have been needed is never called unused.
-                let acts = r[2]
-                    .split(',')
-                    .map(str::trim)
-                    .filter_map(|a| match a.contains(':') {
+                // An action of a BY REQUEST row carries its case (`@version`); rows marked
+                // ANY (the action depends on the request, which no record shows) credit
+                // every listed action: one that may have been needed is never called unused.
+                let mut all = Vec::new();
+                let mut cases = Vec::new();
+                for a in r[2].split(',').map(str::trim) {
+                    let (a, case) = a.split_once('@').unwrap_or((a, ""));
+                    let i = match a.contains(':') {
                         true => cat.lookup(a),
                         false => cat.lookup(&format!("{}:{a}", r[0])),
-                    })
-                    .collect();
-                ((r[0].to_string(), r[1].to_string()), acts)
+                    };
+                    if let Some(i) = i {
+                        all.push(i);
+                        if !case.is_empty() {
+                            cases.push((case.to_string(), i));
+                        }
+                    }
+                }
+                let mapped = if cases.is_empty() {
+                    Mapped::Actions(all)
+                } else {
+                    by_request.push(RequestRule {
+                        prefix: r[0].to_string(),
+                        event: r[1].to_string(),
+                        all,
+                        cases,
+                    });
+                    Mapped::ByRequest(by_request.len() as u32 - 1)
+                };
+                ((r[0].to_string(), r[1].to_string()), mapped)
             })
             .collect();
         let no_action = rows(NO_ACTION_TSV)
@@ -105,8 +254,32 @@ impl<'c> EventMapper<'c> {
             cat,
             sources,
             names,
+            by_request,
             no_action,
         }
+    }
+
+    /// The actions of a [`Mapped::ByRequest`] rule for a record whose
+    /// `requestParameters` are `request`: those of the cases the request
+    /// shows, or every one when it does not tell (no parameters, as in
+    /// Athena's aggregate rows; no case found; a case the table lacks).
+    pub fn decide(&self, rule: u32, request: Option<&serde_json::value::RawValue>) -> Vec<usize> {
+        let Some(r) = self.by_request.get(rule as usize) else {
+            return Vec::new();
+        };
+        let told = request
+            .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
+            .and_then(|req| request_cases(&r.prefix, &r.event, &req))
+            .and_then(|cases| {
+                cases
+                    .iter()
+                    .map(|c| r.cases.iter().find(|(case, _)| case == c).map(|&(_, i)| i))
+                    .collect::<Option<Vec<usize>>>()
+            });
+        let mut acts = told.unwrap_or_else(|| r.all.clone());
+        acts.sort_unstable();
+        acts.dedup();
+        acts
     }
 
     /// The IAM prefix of an event source: the table's exception, else the
@@ -141,8 +314,8 @@ impl<'c> EventMapper<'c> {
         };
         let base = strip_version_suffix(event_name);
         for name in [event_name, base] {
-            if let Some(acts) = self.names.get(&(prefix.to_string(), name.to_string())) {
-                return Mapped::Actions(acts.clone());
+            if let Some(m) = self.names.get(&(prefix.to_string(), name.to_string())) {
+                return m.clone();
             }
         }
         for name in [event_name, base] {
@@ -243,6 +416,9 @@ struct Record<'a> {
     recipient_account_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     response_elements: Option<ResponseElements<'a>>,
+    /// Read only for the events whose action the request decides.
+    #[serde(borrow)]
+    request_parameters: Option<&'a serde_json::value::RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -874,32 +1050,42 @@ fn tally_record(
         part.mapped
             .insert(part.key.clone(), mapper.map(source, event));
     }
-    match part
+    let decided;
+    let acts: &[usize] = match part
         .mapped
         .get(part.key.as_str())
         .unwrap_or(&Mapped::Unknown)
     {
-        Mapped::Actions(acts) => {
-            tally("used");
-            for &a in acts {
-                part.usage
-                    .entry((who, a as u32))
-                    .and_modify(|x| x.merge(&span))
-                    .or_insert(span);
+        Mapped::Actions(acts) => acts,
+        &Mapped::ByRequest(rule) => {
+            decided = mapper.decide(rule, rec.request_parameters);
+            &decided
+        }
+        other => {
+            match other {
+                Mapped::NoAction => tally("no-iam-action"),
+                // A console sign-in record is not an API call (CloudTrail User
+                // Guide: Non-API events captured by CloudTrail): one the tables
+                // do not name is still no IAM action, not one missing from the
+                // catalog.
+                Mapped::Unknown if signin => tally("no-iam-action"),
+                _ => {
+                    tally("unknown-action");
+                    *part
+                        .unknown_events
+                        .entry((source.to_string(), event.to_string()))
+                        .or_default() += n;
+                }
             }
+            return;
         }
-        Mapped::NoAction => tally("no-iam-action"),
-        // A console sign-in record is not an API call (CloudTrail User Guide:
-        // Non-API events captured by CloudTrail): one the tables do not name
-        // is still no IAM action, not one missing from the catalog.
-        Mapped::Unknown if signin => tally("no-iam-action"),
-        Mapped::Unknown => {
-            tally("unknown-action");
-            *part
-                .unknown_events
-                .entry((source.to_string(), event.to_string()))
-                .or_default() += n;
-        }
+    };
+    tally("used");
+    for &a in acts {
+        part.usage
+            .entry((who, a as u32))
+            .and_modify(|x| x.merge(&span))
+            .or_insert(span);
     }
 }
 
@@ -966,6 +1152,7 @@ pub fn import_rows(
             response_elements: col(11).map(|c| ResponseElements {
                 console_login: Some(c),
             }),
+            request_parameters: None,
         };
         tally_record(&mut part, &mapper, &resolver, label, None, &rec, Some(span));
     }
@@ -1261,7 +1448,12 @@ mod tests {
             ("lambda.amazonaws.com", "Invoke", &["lambda:InvokeFunction"]),
         ];
         for (source, name, expected) in cases {
-            assert_eq!(acts(m.map(source, name)), *expected, "{source} {name}");
+            // A rule the request decides credits every candidate without one.
+            let got = match m.map(source, name) {
+                Mapped::ByRequest(r) => Mapped::Actions(m.decide(r, None)),
+                other => other,
+            };
+            assert_eq!(acts(got), *expected, "{source} {name}");
         }
         // Recorded, but no IAM action authorizes it.
         for name in ["ConsoleLogin", "GetSigninToken"] {
@@ -1283,8 +1475,21 @@ mod tests {
     fn every_mapping_row_names_catalog_actions() {
         let cat = catalog();
         let m = EventMapper::new(cat);
-        for ((prefix, name), acts) in &m.names {
-            assert!(!acts.is_empty(), "{prefix} {name}: no catalog action");
+        for ((prefix, name), mapped) in &m.names {
+            let n = match mapped {
+                Mapped::Actions(a) => a.len(),
+                &Mapped::ByRequest(r) => {
+                    let rule = &m.by_request[r as usize];
+                    assert_eq!(
+                        rule.cases.len(),
+                        rule.all.len(),
+                        "{prefix} {name}: a case each"
+                    );
+                    rule.all.len()
+                }
+                other => panic!("{prefix} {name}: {other:?}"),
+            };
+            assert!(n > 0, "{prefix} {name}: no catalog action");
         }
         for (src, prefix) in &m.sources {
             assert!(cat.has_service(prefix), "{src} -> {prefix}: unknown prefix");
@@ -1292,6 +1497,7 @@ mod tests {
         // Rows of event_names.tsv name only catalog actions.
         for r in rows(EVENT_NAMES_TSV).filter(|r| r.len() >= 3) {
             for a in r[2].split(',') {
+                let a = a.split_once('@').map_or(a, |(a, _)| a);
                 let q = format!("{}:{}", r[0], a.trim());
                 assert!(
                     cat.lookup(&q).is_some() || cat.lookup(a.trim()).is_some(),
@@ -1299,6 +1505,198 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The request decides the action where the record shows it; every
+    /// candidate is credited only where it does not (issue 18, defect 4).
+    #[test]
+    fn the_request_decides_the_action_when_the_record_shows_it() {
+        use serde_json::json;
+        let cat = catalog();
+        let m = EventMapper::new(cat);
+        let decide = |src: &str, name: &str, req: Option<serde_json::Value>| -> Vec<String> {
+            let Mapped::ByRequest(rule) = m.map(src, name) else {
+                panic!(
+                    "{src} {name} is decided by the request: {:?}",
+                    m.map(src, name)
+                );
+            };
+            let raw =
+                req.map(|r| serde_json::value::RawValue::from_string(r.to_string()).expect("raw"));
+            let mut v: Vec<String> = m
+                .decide(rule, raw.as_deref())
+                .into_iter()
+                .map(|i| cat.qualified(i))
+                .collect();
+            v.sort();
+            v
+        };
+        let ddb = "dynamodb.amazonaws.com";
+        // The DynamoDB Developer Guide's records, statements redacted as logged.
+        assert_eq!(
+            decide(
+                ddb,
+                "ExecuteStatement",
+                Some(
+                    json!({"statement": "SELECT * FROM Music WHERE Artist = 'No One You Know' AND nonKeyAttr = ***(Redacted)"})
+                )
+            ),
+            ["dynamodb:PartiQLSelect"]
+        );
+        assert_eq!(
+            decide(
+                ddb,
+                "BatchExecuteStatement",
+                Some(json!({"requestItems": [
+                {"statement": "UPDATE Music SET Album = ***(Redacted) WHERE Artist = 'A'"},
+                {"statement": "INSERT INTO Music VALUE {'Artist' : ***(Redacted)}"}]}))
+            ),
+            ["dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate"]
+        );
+        assert_eq!(
+            decide(
+                ddb,
+                "ExecuteTransaction",
+                Some(json!({"transactStatements": [
+                {"statement": "delete from Music where Artist = 'A'"}]}))
+            ),
+            ["dynamodb:PartiQLDelete"]
+        );
+        assert_eq!(
+            decide(
+                ddb,
+                "TransactWriteItems",
+                Some(json!({"requestItems": [
+                {"operation": "Put", "tableName": "Music"}, {"operation": "Update", "tableName": "Music"}]}))
+            ),
+            ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+        );
+        // API Gateway: v1 resources need PUT, v2 ones POST.
+        let apigw = "apigateway.amazonaws.com";
+        assert_eq!(
+            decide(
+                apigw,
+                "TagResource",
+                Some(
+                    json!({"resource_arn": "arn:aws:apigateway:us-east-1::/restapis/a1b2c3/stages/prod", "tags": {"team": "x"}})
+                )
+            ),
+            ["apigateway:PUT"]
+        );
+        assert_eq!(
+            decide(
+                apigw,
+                "TagResource",
+                Some(
+                    json!({"resource-arn": "arn:aws:apigateway:us-east-1::/apis/a1b2c3", "tags": {"team": "x"}})
+                )
+            ),
+            ["apigateway:POST"]
+        );
+        // S3: versions only when the request names them.
+        let s3 = "s3.amazonaws.com";
+        assert_eq!(
+            decide(
+                s3,
+                "DeleteObjects",
+                Some(
+                    json!({"bucketName": "b", "delete": {"Object": [{"Key": "a"}, {"Key": "b"}]}})
+                )
+            ),
+            ["s3:DeleteObject"]
+        );
+        assert_eq!(
+            decide(
+                s3,
+                "DeleteObjects",
+                Some(
+                    json!({"bucketName": "b", "delete": {"Object": [{"Key": "a", "VersionId": "3HL4kqtJlcpXroDTDmJ"}]}})
+                )
+            ),
+            ["s3:DeleteObjectVersion"]
+        );
+        assert_eq!(
+            decide(
+                s3,
+                "DeleteObjects",
+                Some(json!({"bucketName": "b", "key": "k"}))
+            ),
+            ["s3:DeleteObject"]
+        );
+        assert_eq!(
+            decide(
+                s3,
+                "HeadObject",
+                Some(json!({"bucketName": "b", "key": "k", "versionId": "v1"}))
+            ),
+            ["s3:GetObjectVersion"]
+        );
+        // Where the record cannot tell, every candidate: no parameters (an
+        // Athena row), the object list left out (as CloudTrail usually
+        // does), a statement that is not one of the four verbs, a resource
+        // of both API versions.
+        let all_ddb = [
+            "dynamodb:PartiQLDelete",
+            "dynamodb:PartiQLInsert",
+            "dynamodb:PartiQLSelect",
+            "dynamodb:PartiQLUpdate",
+        ];
+        assert_eq!(decide(ddb, "ExecuteStatement", None), all_ddb);
+        assert_eq!(
+            decide(
+                ddb,
+                "ExecuteStatement",
+                Some(json!({"statement": "EXISTS(SELECT 1)"}))
+            ),
+            all_ddb
+        );
+        assert_eq!(decide(ddb, "ExecuteStatement", Some(json!({}))), all_ddb);
+        assert_eq!(
+            decide(
+                s3,
+                "DeleteObjects",
+                Some(json!({"bucketName": "b", "Host": "b.s3.amazonaws.com", "delete": ""}))
+            ),
+            ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+        );
+        assert_eq!(
+            decide(
+                apigw,
+                "TagResource",
+                Some(
+                    json!({"resource_arn": "arn:aws:apigateway:us-east-1::/domainnames/example.com"})
+                )
+            ),
+            ["apigateway:POST", "apigateway:PUT"]
+        );
+    }
+
+    /// Through the reader: one SELECT credits PartiQLSelect alone, so the
+    /// never-used PartiQLDelete stays unused.
+    #[test]
+    fn a_select_statement_credits_only_the_select_action() {
+        use serde_json::json;
+        let alice = "arn:aws:iam::111122223333:user/dev/alice";
+        let rec = event(
+            alice,
+            "dynamodb.amazonaws.com",
+            "ExecuteStatement",
+            "2026-10-01T10:00:00Z",
+            json!({"eventCategory": "Data", "managementEvent": false,
+                   "requestParameters": {"statement": "SELECT * FROM Music WHERE Artist = 'x'"}}),
+        );
+        let f = InputFile::Embedded {
+            name: "f.json".into(),
+            bytes: Box::leak(
+                json!({"Records": [rec]})
+                    .to_string()
+                    .into_bytes()
+                    .into_boxed_slice(),
+            ),
+        };
+        let s = run(vec![f], 1);
+        let used: Vec<&str> = s.usage.iter().map(|u| u.permission.as_str()).collect();
+        assert_eq!(used, ["dynamodb:PartiQLSelect"]);
     }
 
     #[test]
