@@ -283,15 +283,27 @@ impl<'c> EventMapper<'c> {
     }
 
     /// The IAM prefix of an event source: the table's exception, else the
-    /// host's first label when the catalog has such a service.
+    /// host's first label when the catalog has such a service. For a host
+    /// that several services log under, the first (see [`Self::prefixes`]).
     pub fn prefix<'s>(&'s self, event_source: &'s str) -> Option<&'s str> {
-        if let Some(p) = self.sources.get(event_source) {
-            return Some(p);
-        }
-        let host = event_source
-            .strip_suffix(".amazonaws.com")
-            .unwrap_or(event_source);
-        self.cat.has_service(host).then_some(host)
+        self.prefixes(event_source).next()
+    }
+
+    /// Every IAM prefix an event source may stand for, in the order tried:
+    /// one, but for a host two services share (`autoscaling.amazonaws.com`
+    /// logs EC2 Auto Scaling and scaling plans).
+    pub fn prefixes<'s>(&'s self, event_source: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        let listed = self.sources.get(event_source).map(|p| p.split(','));
+        let default = listed
+            .is_none()
+            .then(|| {
+                let host = event_source
+                    .strip_suffix(".amazonaws.com")
+                    .unwrap_or(event_source);
+                self.cat.has_service(host).then_some(host)
+            })
+            .flatten();
+        listed.into_iter().flatten().chain(default)
     }
 
     pub fn map(&self, event_source: &str, event_name: &str) -> Mapped {
@@ -309,18 +321,20 @@ impl<'c> EventMapper<'c> {
         {
             return Mapped::NoAction;
         }
-        let Some(prefix) = prefix else {
+        if prefix.is_none() {
             return Mapped::Unknown;
-        };
-        let base = strip_version_suffix(event_name);
-        for name in [event_name, base] {
-            if let Some(m) = self.names.get(&(prefix.to_string(), name.to_string())) {
-                return m.clone();
-            }
         }
-        for name in [event_name, base] {
-            if let Some(i) = self.cat.lookup(&format!("{prefix}:{name}")) {
-                return Mapped::Actions(vec![i]);
+        let base = strip_version_suffix(event_name);
+        for prefix in self.prefixes(event_source) {
+            for name in [event_name, base] {
+                if let Some(m) = self.names.get(&(prefix.to_string(), name.to_string())) {
+                    return m.clone();
+                }
+            }
+            for name in [event_name, base] {
+                if let Some(i) = self.cat.lookup(&format!("{prefix}:{name}")) {
+                    return Mapped::Actions(vec![i]);
+                }
             }
         }
         Mapped::Unknown
@@ -843,7 +857,23 @@ fn event_second(text: &str) -> Option<i64> {
             return Some(days * 86_400 + hh * 3600 + mm * 60 + ss);
         }
     }
-    text.parse::<Timestamp>().ok().map(|t| t.as_second())
+    // Other RFC 3339 forms; and a time without a zone, as tools that re-export
+    // CloudTrail write it (`2025-02-19 20:13:49`, `... .000000000`: Athena,
+    // CloudTrail Lake, detection-rule suites), which CloudTrail means as UTC.
+    text.parse::<Timestamp>()
+        .ok()
+        .or_else(|| {
+            // A date and a time of day, never a bare date.
+            if !matches!(b.get(10), Some(b' ' | b'T')) || b.len() < 19 {
+                return None;
+            }
+            let civil = text.parse::<jiff::civil::DateTime>().ok()?;
+            civil
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp())
+        })
+        .map(|t| t.as_second())
 }
 
 /// Decompresses (when gzipped) and parses one file into `part`.
@@ -1391,6 +1421,23 @@ mod tests {
     }
 
     #[test]
+    fn event_times_in_every_form_tools_write() {
+        let t = event_second("2025-02-19T20:13:49Z");
+        assert!(t.is_some());
+        for other in [
+            "2025-02-19 20:13:49",
+            "2025-02-19 20:13:49.000000000",
+            "2025-02-19T20:13:49.000Z",
+            "2025-02-19T21:13:49+01:00",
+        ] {
+            assert_eq!(event_second(other), t, "{other}");
+        }
+        for bad in ["", "yesterday", "2025-02-30 10:00:00", "2025-02-19"] {
+            assert_eq!(event_second(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn version_suffixes_are_stripped() {
         assert_eq!(
             strip_version_suffix("ListFunctions20150331"),
@@ -1446,6 +1493,28 @@ mod tests {
                 &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
             ),
             ("lambda.amazonaws.com", "Invoke", &["lambda:InvokeFunction"]),
+            // Hosts botocore does not name (issue 18, defect 3).
+            (
+                "chime-sdk-media-pipelines.amazonaws.com",
+                "CreateMediaCapturePipeline",
+                &["chime:CreateMediaCapturePipeline"],
+            ),
+            (
+                "edgekeyvaluestore.amazonaws.com",
+                "UpdateKeys",
+                &["cloudfront-keyvaluestore:UpdateKeys"],
+            ),
+            // A host two services share: each event credits its own.
+            (
+                "autoscaling.amazonaws.com",
+                "CreateScalingPlan",
+                &["autoscaling-plans:CreateScalingPlan"],
+            ),
+            (
+                "autoscaling.amazonaws.com",
+                "CreateAutoScalingGroup",
+                &["autoscaling:CreateAutoScalingGroup"],
+            ),
         ];
         for (source, name, expected) in cases {
             // A rule the request decides credits every candidate without one.
@@ -1491,8 +1560,10 @@ mod tests {
             };
             assert!(n > 0, "{prefix} {name}: no catalog action");
         }
-        for (src, prefix) in &m.sources {
-            assert!(cat.has_service(prefix), "{src} -> {prefix}: unknown prefix");
+        for (src, prefixes) in &m.sources {
+            for prefix in prefixes.split(',') {
+                assert!(cat.has_service(prefix), "{src} -> {prefix}: unknown prefix");
+            }
         }
         // Rows of event_names.tsv name only catalog actions.
         for r in rows(EVENT_NAMES_TSV).filter(|r| r.len() >= 3) {
@@ -1697,6 +1768,51 @@ mod tests {
         let s = run(vec![f], 1);
         let used: Vec<&str> = s.usage.iter().map(|u| u.permission.as_str()).collect();
         assert_eq!(used, ["dynamodb:PartiQLSelect"]);
+    }
+
+    /// Every service of the catalog has its CloudTrail host, or a documented
+    /// reason why it has none (`cloudtrail_hosts.tsv`, audited against each
+    /// service's own logging page), and every host listed is mapped to its
+    /// service: a record from it credits that service's actions.
+    #[test]
+    fn every_catalog_service_has_its_cloudtrail_host_or_a_reason() {
+        const HOSTS_TSV: &str = include_str!("../../catalog/aws/cloudtrail_hosts.tsv");
+        let cat = catalog();
+        let m = EventMapper::new(cat);
+        let mut seen = BTreeSet::new();
+        let mut wrong = Vec::new();
+        for r in rows(HOSTS_TSV) {
+            let [prefix, hosts, evidence, source] = r[..] else {
+                wrong.push(format!("not 4 columns: {r:?}"));
+                continue;
+            };
+            assert!(cat.has_service(prefix), "{prefix}: not a catalog prefix");
+            assert!(seen.insert(prefix.to_string()), "{prefix}: twice");
+            assert!(!source.is_empty(), "{prefix}: no source or reason");
+            match (hosts, evidence) {
+                ("-", "none") => {}
+                ("-", e) | (_, e @ "none") => {
+                    wrong.push(format!("{prefix}: hosts {hosts} with evidence {e}"))
+                }
+                (_, "doc" | "model" | "other") => {
+                    for h in hosts.split(',') {
+                        if !m.prefixes(h).any(|p| p == prefix) {
+                            let to: Vec<&str> = m.prefixes(h).collect();
+                            wrong.push(format!("{prefix}: {h} maps to {to:?}"));
+                        }
+                    }
+                }
+                (_, e) => wrong.push(format!("{prefix}: evidence {e}")),
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        let missing: Vec<&str> = cat
+            .services
+            .iter()
+            .map(|s| s.prefix.as_str())
+            .filter(|p| !seen.contains(*p))
+            .collect();
+        assert!(missing.is_empty(), "no row for {missing:?}");
     }
 
     #[test]
