@@ -431,6 +431,23 @@ def behaviour(g):
         g.add(g.day_time(day), "us-east-1", who, "ec2", "DescribeInstances")
         g.add(g.day_time(day), "us-east-1", who, "s3", "ListBuckets")
         g.signin(g.day_time(day), "dan")
+    # Records as CloudTrail writes them where reading them takes care (issue
+    # 18): a v1 REST API tagged (apigateway:PUT, not POST), a Chime SDK media
+    # pipeline (logged as chime-sdk-media-pipelines.amazonaws.com, credits
+    # chime:CreateMediaCapturePipeline), and a console session from the
+    # federation endpoint (GetSigninToken: a sign-in, no IAM action).
+    g.add(days[60].replace(hour=10, minute=12, second=31), "us-east-1", g.identity("user/bob"), "apigateway",
+          "TagResource", extra={"readOnly": False, "requestParameters": {
+              "resource_arn": f"arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/prod",
+              "tags": {"team": "web"}}})
+    g.add(days[62].replace(hour=15, minute=40, second=2), "us-east-1", g.identity("user/bob"),
+          "chime-sdk-media-pipelines", "CreateMediaCapturePipeline", extra={"readOnly": False, "requestParameters": {
+              "sourceType": "ChimeSdkMeeting", "sinkType": "S3Bucket",
+              "sinkArn": f"arn:aws:s3:::acme-meeting-recordings"}})
+    sso = g.identity("role/AWSReservedSSO_ReadOnly_4f2a9c", "erin@acme.example")
+    g.add(days[64].replace(hour=9, minute=2, second=44), "us-east-1", sso, "signin", "GetSigninToken", "console",
+          extra={"eventType": "AwsConsoleSignIn", "readOnly": False,
+                 "responseElements": {"GetSigninToken": "Success"}})
 
 
 def write_logs(g, out):

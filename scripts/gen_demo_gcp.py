@@ -193,6 +193,7 @@ def generate(rng):
         binding("roles/editor", [f"serviceAccount:{COMPUTE_DEFAULT}"]),
         binding("roles/run.admin", [f"serviceAccount:{DEPLOYER}"]),
         binding("roles/iam.serviceAccountUser", [f"serviceAccount:{DEPLOYER}", user("erin")]),
+        binding("roles/iam.workloadIdentityPoolAdmin", [user("erin")]),
         binding("roles/storage.objectAdmin", [user("frank")], {
             "title": "until end of 2026",
             "description": "Temporary access for the storage migration",
@@ -425,6 +426,15 @@ def generate(rng):
                  ["storage.objects.list"], f"projects/_/buckets/{DATA}-landing", log="data_access",
                  rtype="gcs_bucket", labels={"bucket_name": f"{DATA}-landing"})
 
+    # erin sets up GitHub's workload identity federation: the log names the
+    # permission `iam.workloadIdentityPools.create`, the role data
+    # `iam.googleapis.com/workloadIdentityPools.create` (one permission).
+    t = AS_OF - dt.timedelta(days=20, hours=3)
+    logs.add(prod_res, t, f"erin@{DOMAIN}", "iam.googleapis.com",
+             "google.iam.v1.WorkloadIdentityPools.CreateWorkloadIdentityPool",
+             ["iam.workloadIdentityPools.create"],
+             f"projects/{PROD_NUM}/locations/global/workloadIdentityPools/github", rtype="audited_resource")
+
     for path, entries in logs.by_file.items():
         entries.sort(key=lambda e: e["timestamp"])
         files[path] = entries
@@ -440,6 +450,8 @@ def main():
     known = set()
     with open(os.path.join(ROOT, "src/catalog/gcp/permissions.tsv")) as f:
         known = {l.strip() for l in f if l.strip() and not l.startswith("#")}
+    # IAM's host spelling in the role data is the logs' short one.
+    known |= {p.replace("iam.googleapis.com/", "iam.", 1) for p in known}
     for path, body in files.items():
         for e in body if isinstance(body, list) else []:
             for z in e.get("protoPayload", {}).get("authorizationInfo", []):

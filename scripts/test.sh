@@ -14,6 +14,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
+echo "== CloudTrail mapping tables (scripts/gen_event_sources.py --validate)"
+python3 scripts/gen_event_sources.py --validate
 echo "== catalog drift (scripts/gen_catalog_aws.py --check)"
 if command -v npm >/dev/null && command -v python3 >/dev/null; then
   python3 scripts/gen_catalog_aws.py --check

@@ -402,7 +402,15 @@ fn a_baseline_passes_old_findings_and_fails_new_ones() {
     assert_eq!(case.check(&[]).0, 1);
     let (c, v, err) = case.check(&["--baseline", "base.json"]);
     assert_eq!(c, 0, "{err}");
-    assert_eq!(v["gate"]["findings_baselined"], 71);
+    // Every finding of the demo is in its baseline.
+    let all: usize = v["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .map(|i| i["findings"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert!(all > 50, "{all}");
+    assert_eq!(v["gate"]["findings_baselined"], all);
     assert_eq!(
         finding(&v, "alice", "111122223333", "super-identity")["baseline"],
         "unchanged"

@@ -184,11 +184,19 @@ fn the_demo_exports_audit_as_gcp_says() {
     assert!(list(deployer, "used_permissions").contains(&"iam.serviceAccounts.actAs".into()));
     assert!(!findings(deployer).contains(&"unused-service-account-key".into()));
 
-    // erin: never seen, holds actAs and reads that acme-prod does not log:
-    // nothing she holds is observable, so her silence proves nothing.
+    // erin: creates one workload identity pool, logged as
+    // `iam.workloadIdentityPools.create`, which her role's data spells
+    // `iam.googleapis.com/workloadIdentityPools.create`: one permission, used.
+    // actAs is checked without a log entry of its own: unobservable, never
+    // unused.
     let erin = identity(&r, &p("acme-prod", "user:erin@acme.example"));
-    assert_eq!(erin["unobservable"], erin["granted"]);
-    assert!(findings(erin).is_empty(), "{:?}", findings(erin));
+    assert_eq!(
+        list(erin, "used_permissions"),
+        ["iam.workloadIdentityPools.create"]
+    );
+    assert!(list(erin, "used_without_grant").is_empty());
+    assert!(list(erin, "unobservable_permissions").contains(&"iam.serviceAccounts.actAs".into()));
+    assert!(!findings(erin).contains(&"inactive-identity".into()));
     // grace: Editor on acme-data, never seen: inactive, basic role, and
     // unused escalation (setIamPolicy of many services) where logs would see it.
     let grace = identity(&r, &p("acme-data", "user:grace@acme.example"));
