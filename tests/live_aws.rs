@@ -977,16 +977,42 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
             "the OU's SCP denies s3:List* to {capped}"
         );
     }
-    // data sits under the root alone: its S3 listing stays granted (and, with
-    // no event of it, and Access Advisor silent, unobservable rather than
-    // unused).
+    // data sits under the root alone: its S3 listing stays granted. Its
+    // LookupEvents answered and found no event: that answer covers data
+    // over the range asked (issue 18), so the listing is unused, where
+    // before the account was "not covered by CloudTrail" and everything
+    // unobservable.
     let analyst = by("analyst");
     assert!(
-        analyst["unobservable_permissions"]
+        analyst["unused_permissions"]
             .to_string()
             .contains("\"s3:ListAllMyBuckets\""),
         "{analyst}"
     );
+    let lookup = v["coverage"]["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["kind"] == "aws-cloudtrail-lookup" && s["system"] == ids["data"])
+        .unwrap_or_else(|| panic!("LookupEvents covers data: {}", v["coverage"]));
+    assert_eq!(lookup["records_read"], 0, "{lookup}");
+    assert!(
+        lookup["answered_from"].is_string() && lookup["answered_to"].is_string(),
+        "{lookup}"
+    );
+    let data_id = ids["data"].as_str().unwrap_or_default();
+    let uncovered = v["coverage"]["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|w| {
+            w["input"] == format!("account {data_id}").as_str()
+                && w["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("no CloudTrail")
+        });
+    assert!(!uncovered, "{}", v["coverage"]["warnings"]);
     // The snapshot records the levels: root and OU and account for app.
     let s: Value = common::snapshot_file(&snap);
     let app_sys = s["systems"]
