@@ -109,6 +109,9 @@ OVERRIDES = {
         "cloudfront-keyvaluestore", "CloudFront Developer Guide: Logging Amazon CloudFront API calls "
                                     "using AWS CloudTrail (for the KeyValueStore API the eventSource "
                                     "is edgekeyvaluestore.amazonaws.com; example UpdateKeys record)"),
+    "fabric.amazonaws.com": (
+        "appfabric", "Amazon EventBridge Events Reference: the events table lists AWS AppFabric under "
+                     "eventSource appfabric.amazonaws.com and fabric.amazonaws.com"),
     "metrics-sagemaker.amazonaws.com": (
         "sagemaker", "Amazon EventBridge Events Reference: SageMaker metrics events (eventSource "
                      "metrics-sagemaker.amazonaws.com); botocore sagemaker-metrics signingName=sagemaker"),

@@ -15,11 +15,10 @@ use std::path::Path;
 use permgap::catalog::Cloud;
 use permgap::catalog::aws::catalog;
 use permgap::model::{Identity, IdentityKind, Snapshot, System};
-use permgap::providers::InputFile;
-use permgap::providers::aws::cloudtrail::{
-    CloudTrailInput, EventMapper, FileFilter, Mapped, import_cloudtrail,
-};
+use permgap::providers::aws::cloudtrail::{EventMapper, Mapped};
 use serde_json::Value;
+
+mod common;
 
 struct Case {
     file: String,
@@ -141,27 +140,10 @@ fn read_alone(r: &Value) -> (BTreeSet<String>, BTreeMap<String, u64>) {
         snap.identities
             .push(identity(&arn, kind, Cloud::Aws, &account));
     }
-    let file = InputFile::Owned {
-        name: "corpus.json".into(),
-        bytes: serde_json::json!({ "Records": [r] })
-            .to_string()
-            .into_bytes()
-            .into(),
-    };
-    let input = CloudTrailInput {
-        label: "corpus".into(),
-        files: vec![file],
-        kind: permgap::model::SourceKind::AwsCloudtrailFiles,
-        answered: None,
-    };
-    import_cloudtrail(
-        &mut snap,
-        catalog(),
-        &[input],
-        &FileFilter::default(),
-        1,
-        &|| {},
-    );
+    let bytes = serde_json::json!({ "Records": [r] })
+        .to_string()
+        .into_bytes();
+    common::read_cloudtrail(&mut snap, "corpus.json", bytes);
     let used = snap
         .usage
         .iter()

@@ -19,10 +19,11 @@ use std::sync::OnceLock;
 use permgap::catalog::aws::catalog;
 use permgap::model::Snapshot;
 use permgap::providers::InputFile;
-use permgap::providers::aws::cloudtrail::{CloudTrailInput, FileFilter, import_cloudtrail};
 use permgap::providers::aws::{credential_report, import, policy};
 use proptest::prelude::*;
 use serde_json::Value;
+
+mod common;
 
 fn cases() -> u32 {
     std::env::var("PERMGAP_FUZZ_CASES")
@@ -321,23 +322,7 @@ fn read_cloudtrail(name: &str, bytes: Vec<u8>) {
         bytes: static_gaad(),
     };
     import::import_authorization_details(&mut snap, &gaad).expect("the demo's GAAD");
-    let input = CloudTrailInput {
-        label: "fuzz".into(),
-        files: vec![InputFile::Owned {
-            name: name.into(),
-            bytes: bytes.into(),
-        }],
-        kind: permgap::model::SourceKind::AwsCloudtrailFiles,
-        answered: None,
-    };
-    import_cloudtrail(
-        &mut snap,
-        catalog(),
-        &[input],
-        &FileFilter::default(),
-        1,
-        &|| {},
-    );
+    common::read_cloudtrail(&mut snap, name, bytes);
     let read: u64 = snap
         .coverage
         .sources

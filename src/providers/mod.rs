@@ -4,6 +4,24 @@
 pub mod aws;
 pub mod gcp;
 
+/// A log's time: RFC 3339 as the clouds write it, or a date and a time of
+/// day without a zone, as tools that re-export logs write it
+/// (`2025-02-19 20:13:49`, `2023-03-28 17:37:02.096`: Athena, CloudTrail
+/// Lake, detection-rule suites), which the clouds mean as UTC. Never a bare
+/// date.
+pub fn log_time(text: &str) -> Option<jiff::Timestamp> {
+    text.parse::<jiff::Timestamp>().ok().or_else(|| {
+        if !matches!(text.as_bytes().get(10), Some(b' ' | b'T')) || text.len() < 19 {
+            return None;
+        }
+        let civil = text.parse::<jiff::civil::DateTime>().ok()?;
+        civil
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
+    })
+}
+
 /// One input file: on disk, or embedded in the binary (the demo).
 #[derive(Debug, Clone)]
 pub enum InputFile {

@@ -90,3 +90,20 @@ pub fn snapshot_file(path: &Path) -> Value {
     assert_valid_snapshot(&v);
     v
 }
+
+/// Reads one CloudTrail file of `bytes`, named `name`, into `snap` with the
+/// real reader (one thread, no filter).
+pub fn read_cloudtrail(snap: &mut permgap::model::Snapshot, name: &str, bytes: Vec<u8>) {
+    use permgap::providers::aws::cloudtrail::{CloudTrailInput, FileFilter, import_cloudtrail};
+    let input = CloudTrailInput {
+        label: "test".into(),
+        files: vec![permgap::providers::InputFile::Owned {
+            name: name.into(),
+            bytes: bytes.into(),
+        }],
+        kind: permgap::model::SourceKind::AwsCloudtrailFiles,
+        answered: None,
+    };
+    let cat = permgap::catalog::aws::catalog();
+    import_cloudtrail(snap, cat, &[input], &FileFilter::default(), 1, &|| {});
+}

@@ -857,23 +857,8 @@ fn event_second(text: &str) -> Option<i64> {
             return Some(days * 86_400 + hh * 3600 + mm * 60 + ss);
         }
     }
-    // Other RFC 3339 forms; and a time without a zone, as tools that re-export
-    // CloudTrail write it (`2025-02-19 20:13:49`, `... .000000000`: Athena,
-    // CloudTrail Lake, detection-rule suites), which CloudTrail means as UTC.
-    text.parse::<Timestamp>()
-        .ok()
-        .or_else(|| {
-            // A date and a time of day, never a bare date.
-            if !matches!(b.get(10), Some(b' ' | b'T')) || b.len() < 19 {
-                return None;
-            }
-            let civil = text.parse::<jiff::civil::DateTime>().ok()?;
-            civil
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| z.timestamp())
-        })
-        .map(|t| t.as_second())
+    // Other RFC 3339 forms, and times without a zone.
+    crate::providers::log_time(text).map(|t| t.as_second())
 }
 
 /// Decompresses (when gzipped) and parses one file into `part`.

@@ -150,7 +150,7 @@ impl Tally {
         let time = e
             .get("timestamp")
             .and_then(Value::as_str)
-            .and_then(entry_time);
+            .and_then(crate::providers::log_time);
         // The projects the entry concerns.
         let parent = log_parent(e);
         if let Some((k, id)) = &parent
@@ -326,22 +326,6 @@ impl Tally {
         snap.coverage.skipped.extend(skipped);
         snap.normalize();
     }
-}
-
-/// An entry's `timestamp`: RFC 3339 as Cloud Logging writes it, or a date
-/// and time without a zone, as tools that re-export entries write it
-/// (`2023-03-28 17:37:02.096`), meant as UTC. Never a bare date.
-fn entry_time(t: &str) -> Option<Timestamp> {
-    t.parse::<Timestamp>().ok().or_else(|| {
-        if !matches!(t.as_bytes().get(10), Some(b' ' | b'T')) {
-            return None;
-        }
-        let civil = t.parse::<jiff::civil::DateTime>().ok()?;
-        civil
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .ok()
-            .map(|z| z.timestamp())
-    })
 }
 
 /// A project's audit log source, before anything is counted.
