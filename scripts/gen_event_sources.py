@@ -130,6 +130,11 @@ OVERRIDES = {
 # Hosts under which two services log: the first prefix is the host's own
 # (the default rule), the others are tried for an event name it lacks.
 SHARED = {
+    "ds.amazonaws.com": (
+        ["ds", "ds-data"],
+        "AWS Directory Service Administration Guide: Logging AWS Directory Service Data API calls using "
+        "AWS CloudTrail (example DescribeUser record with eventSource ds.amazonaws.com); ds and ds-data "
+        "share no action name"),
     "autoscaling.amazonaws.com": (
         ["autoscaling", "autoscaling-plans"],
         "AWS Auto Scaling User Guide (scaling plans): Logging AWS Auto Scaling API calls with AWS "

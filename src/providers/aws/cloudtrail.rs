@@ -1496,6 +1496,11 @@ mod tests {
                 &["autoscaling-plans:CreateScalingPlan"],
             ),
             (
+                "ds.amazonaws.com",
+                "DescribeUser",
+                &["ds-data:DescribeUser"],
+            ),
+            (
                 "autoscaling.amazonaws.com",
                 "CreateAutoScalingGroup",
                 &["autoscaling:CreateAutoScalingGroup"],
