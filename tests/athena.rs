@@ -312,6 +312,7 @@ fn an_empty_athena_answer_covers_the_accounts_asked() {
         accounts: vec![ACCOUNT.to_string()],
         from: t("2026-08-03T00:00:00Z"),
         to: t("2026-11-01T00:00:00Z"),
+        assumed: true,
     };
     let mut s = base();
     assert_eq!(
@@ -328,6 +329,14 @@ fn an_empty_athena_answer_covers_the_accounts_asked() {
     assert_eq!(src[0].system.as_deref(), Some(ACCOUNT));
     assert_eq!(src[0].records_read, 0);
     assert_eq!(src[0].answered_from, Some(t("2026-08-03T00:00:00Z")));
+    // The table is assumed to hold the account: said.
+    assert!(
+        s.coverage.warnings.iter().any(|w| w.input == "athena:t"
+            && w.message
+                .contains(&format!("no event of account {ACCOUNT}"))),
+        "{:?}",
+        s.coverage.warnings
+    );
     let mut none = base();
     import_rows(&mut none, catalog(), "athena:t", &[], None);
     assert!(

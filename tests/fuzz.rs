@@ -236,6 +236,13 @@ const KEYS: &[&str] = &[
     "service",
     "auditLogConfigs",
     "logType",
+    "requestItems",
+    "transactStatements",
+    "versionId",
+    "resource_arn",
+    "restApiId",
+    "apiId",
+    "Objects",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -402,11 +409,55 @@ fn import_gcp(which: usize, bytes: Vec<u8>) {
         !snap.systems.is_empty(),
         "{name}: the export lost its projects"
     );
-    let _ = name;
+    // A file that is not JSON is named, with a reason, where it was left.
+    if serde_json::from_slice::<Value>(&bytes).is_err() {
+        let named = snap
+            .coverage
+            .skipped
+            .iter()
+            .map(|s| &s.input)
+            .chain(snap.coverage.warnings.iter().map(|w| &w.input))
+            .any(|i| i.contains(name.as_str()));
+        assert!(
+            named,
+            "{name}: not JSON, yet not named: {:?}",
+            snap.coverage
+        );
+    }
 }
+
+/// The CloudTrail events whose action the request decides.
+const BY_REQUEST: &[(&str, &str)] = &[
+    ("dynamodb.amazonaws.com", "ExecuteStatement"),
+    ("dynamodb.amazonaws.com", "BatchExecuteStatement"),
+    ("dynamodb.amazonaws.com", "ExecuteTransaction"),
+    ("dynamodb.amazonaws.com", "TransactWriteItems"),
+    ("s3.amazonaws.com", "DeleteObjects"),
+    ("s3.amazonaws.com", "HeadObject"),
+    ("apigateway.amazonaws.com", "TagResource"),
+];
 
 proptest! {
     #![proptest_config(config())]
+
+    /// Whatever the request holds, the decision is some of the rule's
+    /// candidates, never none and never another action; without a request,
+    /// all of them.
+    #[test]
+    fn request_decisions(req in json_value()) {
+        use permgap::providers::aws::cloudtrail::{EventMapper, Mapped};
+        let m = EventMapper::new(catalog());
+        let raw = serde_json::value::RawValue::from_string(req.to_string()).expect("JSON");
+        for (src, event) in BY_REQUEST {
+            let Mapped::ByRequest(rule) = m.map(src, event) else {
+                panic!("{src} {event} is decided by the request");
+            };
+            let all = m.decide(rule, None);
+            prop_assert!(all.len() >= 2, "{src} {event}: {all:?}");
+            let got = m.decide(rule, Some(&raw));
+            prop_assert!(!got.is_empty() && got.iter().all(|a| all.contains(a)), "{src} {event}: {got:?} of {all:?}");
+        }
+    }
 
     #[test]
     fn policy_documents(text in ".{0,200}", edits in edits(), doc in json_value()) {

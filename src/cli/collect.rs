@@ -202,6 +202,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                     accounts: snap.systems.iter().map(|s| s.id.clone()).collect(),
                     from: start,
                     to: end,
+                    assumed: true,
                 };
                 let bad = cloudtrail::import_rows(
                     &mut snap,
@@ -562,6 +563,7 @@ fn fold_lookups(
         accounts: vec![account.to_string()],
         from: range.0,
         to: range.1,
+        assumed: false,
     });
     let input = CloudTrailInput {
         label: "cloudtrail:LookupEvents".into(),

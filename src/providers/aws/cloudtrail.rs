@@ -109,6 +109,23 @@ fn texts<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
     }
 }
 
+/// S3 HeadObject's case without building the request's JSON tree: a
+/// `versionId` given, or a `key` alone (see [`request_cases`]).
+fn head_object_cases(raw: &serde_json::value::RawValue) -> Option<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(rename = "versionId", borrow)]
+        version_id: Option<Cow<'a, str>>,
+        key: Option<serde::de::IgnoredAny>,
+    }
+    let h: Head<'_> = serde_json::from_str(raw.get()).ok()?;
+    match (h.version_id.is_some_and(|v| !v.is_empty()), h.key.is_some()) {
+        (true, _) => Some(vec!["version".into()]),
+        (false, true) => Some(vec!["current".into()]),
+        _ => None,
+    }
+}
+
 /// The lowercased `found`, if there is one and each is `allowed`.
 fn cases_of(found: &[&str], allowed: &[&str]) -> Option<Vec<String>> {
     let cases: Vec<String> = found.iter().map(|f| f.to_ascii_lowercase()).collect();
@@ -142,13 +159,14 @@ fn request_cases(prefix: &str, event: &str, req: &serde_json::Value) -> Option<V
         }
         ("s3", "DeleteObjects") => {
             // The objects of the request's `Delete` body where the record
-            // holds it (CloudTrail usually leaves it out), or a single key.
+            // holds it. CloudTrail usually leaves it out (the version IDs
+            // travel in the XML body), and then the record cannot tell.
             let body = req.get("delete").or_else(|| req.get("Delete"));
             let listed = body.and_then(|d| d.get("Object").or_else(|| d.get("Objects")));
             let objects: Vec<&Value> = match listed {
                 Some(Value::Array(a)) => a.iter().collect(),
                 Some(o @ Value::Object(_)) => vec![o],
-                _ => req.get("key").map(|_| req).into_iter().collect(),
+                _ => Vec::new(),
             };
             let cases: Vec<String> = objects
                 .iter()
@@ -174,12 +192,16 @@ fn request_cases(prefix: &str, event: &str, req: &serde_json::Value) -> Option<V
         ("apigateway", _) => {
             let mut t = Vec::new();
             texts(req, &mut t);
-            let v1 = t
-                .iter()
-                .any(|s| s.contains("/restapis") || *s == "restApiId");
-            let v2 = t
-                .iter()
-                .any(|s| s.contains("/apis/") || s.ends_with("/apis") || *s == "apiId");
+            // Only the resource named: API Gateway ARNs and the API id keys,
+            // never the values a caller chose (tags, names).
+            let arns = || {
+                t.iter()
+                    .filter(|s| s.starts_with("arn:aws") && s.contains(":apigateway:"))
+            };
+            let v1 = arns().any(|s| s.contains("::/restapis/"))
+                || req.get("restApiId").is_some()
+                || req.get("restapi_id").is_some();
+            let v2 = arns().any(|s| s.contains("::/apis/")) || req.get("apiId").is_some();
             match (v1, v2) {
                 (true, false) => Some(vec!["v1".into()]),
                 (false, true) => Some(vec!["v2".into()]),
@@ -268,8 +290,13 @@ impl<'c> EventMapper<'c> {
             return Vec::new();
         };
         let told = request
-            .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
-            .and_then(|req| request_cases(&r.prefix, &r.event, &req))
+            .and_then(|raw| match (r.prefix.as_str(), r.event.as_str()) {
+                // A high-volume data event: read the two fields alone.
+                ("s3", "HeadObject") => head_object_cases(raw),
+                _ => serde_json::from_str::<serde_json::Value>(raw.get())
+                    .ok()
+                    .and_then(|req| request_cases(&r.prefix, &r.event, &req)),
+            })
             .and_then(|cases| {
                 cases
                     .iter()
@@ -882,14 +909,20 @@ fn read_file(file: &InputFile, mapper: &EventMapper<'_>, resolver: &Resolver, pa
     } else {
         Cow::Borrowed(&raw[..])
     };
-    // UTF-8 checked once for the file, not string by string.
-    let parsed = match std::str::from_utf8(&text) {
-        Ok(t) => serde_json::from_str::<LogFile<'_>>(t),
-        Err(_) => serde_json::from_slice::<LogFile<'_>>(&text),
+    // UTF-8 checked once for the file, not string by string; a file with
+    // invalid bytes is read with them replaced (U+FFFD) rather than lost.
+    let lossy;
+    let t: &str = match std::str::from_utf8(&text) {
+        Ok(t) => t,
+        Err(_) => {
+            lossy = String::from_utf8_lossy(&text).into_owned();
+            &lossy
+        }
     };
+    let parsed = serde_json::from_str::<LogFile<'_>>(t);
     let (records, malformed) = match parsed {
         Ok(log) => (log.records, 0),
-        Err(_) => match serde_json::from_slice::<RawLogFile<'_>>(&text) {
+        Err(_) => match serde_json::from_str::<RawLogFile<'_>>(t) {
             Ok(raw) => {
                 let mut records = Vec::with_capacity(raw.records.len());
                 let mut bad = 0;
@@ -1234,6 +1267,11 @@ pub struct Answered {
     pub accounts: Vec<String>,
     pub from: Timestamp,
     pub to: Timestamp,
+    /// Whether the source holding an account is assumed rather than known
+    /// (an Athena table is assumed to hold every account asked about, where
+    /// LookupEvents answers for its own account). Then only an account
+    /// without any event is given the range, and a warning names it.
+    pub assumed: bool,
 }
 
 /// Reads CloudTrail inputs on all cores into `snap`'s usage, activity and
@@ -1295,9 +1333,24 @@ fn fold_into(
     input: &CloudTrailInput,
     mut part: Partial,
 ) {
+    let mut silent = BTreeSet::new();
     if let Some(ans) = &input.answered {
         for account in &ans.accounts {
-            part.accounts.entry(account.clone()).or_default();
+            if !part.accounts.contains_key(account) {
+                silent.insert(account.clone());
+                part.accounts
+                    .insert(account.clone(), AccountStats::default());
+                if ans.assumed {
+                    snap.coverage.warnings.push(crate::model::Warning {
+                        input: input.label.clone(),
+                        message: format!(
+                            "no event of account {account} from {} to {}: counted as covered, nothing used \
+                             (if this table does not hold the account's logs, leave the account out)",
+                            ans.from, ans.to
+                        ),
+                    });
+                }
+            }
         }
     }
     for ((who, action), a) in part.usage {
@@ -1379,7 +1432,9 @@ fn fold_into(
         cov.last_event = st.last.map(ts);
         cov.data_event_services = st.data_services.into_iter().collect();
         cov.management_events = st.management;
-        if let Some(ans) = &input.answered {
+        if let Some(ans) = &input.answered
+            && (!ans.assumed || cov.system.as_ref().is_some_and(|a| silent.contains(a)))
+        {
             cov.answered_from = Some(ans.from);
             cov.answered_to = Some(ans.to);
         }
@@ -1676,13 +1731,15 @@ mod tests {
             ),
             ["s3:DeleteObjectVersion"]
         );
+        // A key without the Delete body: the body (and any version IDs in
+        // it) is not in the record, so both.
         assert_eq!(
             decide(
                 s3,
                 "DeleteObjects",
                 Some(json!({"bucketName": "b", "key": "k"}))
             ),
-            ["s3:DeleteObject"]
+            ["s3:DeleteObject", "s3:DeleteObjectVersion"]
         );
         assert_eq!(
             decide(

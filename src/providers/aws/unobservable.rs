@@ -152,11 +152,46 @@ pub fn data_event_services() -> impl Iterator<Item = &'static str> {
     std::iter::once("s3").chain(DATA_EVENT_ACTIONS.iter().map(|(s, _)| *s))
 }
 
-/// Actions no log or report shows as used: permission-only and never-logged.
+/// The audit of every service's CloudTrail host (`cloudtrail_hosts.tsv`).
+const HOSTS_TSV: &str = include_str!("../../catalog/aws/cloudtrail_hosts.tsv");
+
+/// Services that no CloudTrail record can credit, by the host audit: those
+/// with no host whose reason is that they have no API of their own
+/// (permission-only or console-only prefixes, internal services) or that
+/// CloudTrail does not log them. A service merely not found in the docs is
+/// not among them: its calls may still be logged under its own name.
+pub fn unlogged_services() -> impl Iterator<Item = &'static str> {
+    HOSTS_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut c = l.split('\t');
+            let (prefix, hosts, _, reason) = (c.next()?, c.next()?, c.next()?, c.next()?);
+            let reason = reason.to_ascii_lowercase();
+            let unlogged = [
+                "permission-only",
+                "console-only",
+                "internal",
+                "not an aws api",
+                "not logged",
+            ]
+            .iter()
+            .any(|r| reason.starts_with(r));
+            (hosts == "-" && unlogged).then_some(prefix)
+        })
+}
+
+/// Actions no log or report shows as used: permission-only and never-logged
+/// actions, and every action of a service CloudTrail never logs.
 pub fn never_observable(cat: &Catalog) -> PermSet {
     let mut set = cat.empty_set();
     for a in PERMISSION_ONLY.iter().chain(NEVER_LOGGED) {
         cat.add_matching(a, &mut set);
+    }
+    for prefix in unlogged_services() {
+        if let Some(svc) = cat.service(prefix) {
+            set.insert_range(svc.range.clone());
+        }
     }
     set
 }
@@ -229,5 +264,32 @@ mod tests {
             u.contains(cat.lookup("iam:PassRole").expect("passrole")),
             "never observable"
         );
+    }
+
+    /// The host audit's permission-only, console-only and not-logged
+    /// services are unobservable whole; one merely not found in the docs is
+    /// not.
+    #[test]
+    fn services_cloudtrail_never_logs_are_unobservable() {
+        let cat = catalog();
+        let unlogged: Vec<&str> = unlogged_services().collect();
+        for p in [
+            "arsenal",
+            "vpce",
+            "execute-api",
+            "rds-db",
+            "aws-marketplace-management",
+        ] {
+            assert!(unlogged.contains(&p), "{p} in {unlogged:?}");
+        }
+        assert!(
+            !unlogged.contains(&"ts"),
+            "not found in docs is not unlogged"
+        );
+        assert!(!unlogged.contains(&"s3"));
+        let u = never_observable(cat);
+        let svc = cat.service("arsenal").expect("arsenal");
+        assert!(svc.range.clone().all(|i| u.contains(i)));
+        assert!(!u.contains(cat.lookup("ts:StartExecution").expect("ts")));
     }
 }
