@@ -12,14 +12,7 @@ const DEMO_AS_OF: &str = "2026-11-01T00:00:00Z";
 
 /// The binary with an environment that no developer setting leaks into.
 fn permgap(args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().to_string();
-        if k.starts_with("AWS_") || k == "NO_COLOR" || k == "CLICOLOR_FORCE" || k == "TERM" {
-            c.env_remove(&k);
-        }
-    }
-    c.args(args).output().expect("run permgap")
+    common::permgap(args)
 }
 
 fn stdout(o: &Output) -> String {
@@ -52,25 +45,6 @@ fn demo_json() -> Value {
     json_of(&o)
 }
 
-/// Long permission lists are replaced by their length and a fingerprint, so
-/// the golden file stays readable and still fixes every name.
-fn condense(v: &mut Value) {
-    match v {
-        Value::Object(m) => m.values_mut().for_each(condense),
-        Value::Array(a) if a.len() > 30 && a.iter().all(Value::is_string) => {
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for s in a.iter().filter_map(Value::as_str) {
-                for b in s.bytes().chain([b'\n']) {
-                    h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-                }
-            }
-            *v = Value::String(format!("<{} names, fnv1a {h:016x}>", a.len()));
-        }
-        Value::Array(a) => a.iter_mut().for_each(condense),
-        _ => {}
-    }
-}
-
 #[test]
 fn demo_table_golden() {
     let o = permgap(&["demo", "--color", "never"]);
@@ -96,7 +70,7 @@ fn demo_table_colours_only_when_asked() {
 #[test]
 fn demo_json_golden() {
     let mut v = demo_json();
-    condense(&mut v);
+    common::condense(&mut v);
     insta::assert_json_snapshot!("demo_json", v);
 }
 
@@ -604,7 +578,7 @@ fn explain_documents_each_finding() {
 #[test]
 fn a_closed_pipe_is_success() {
     use std::io::Read;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_permgap"))
+    let mut child = common::command()
         .args(["catalog", "aws"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

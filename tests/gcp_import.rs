@@ -13,10 +13,7 @@ mod common;
 const AS_OF: &str = "2026-11-01T00:00:00Z";
 
 fn permgap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permgap"))
-        .args(args)
-        .output()
-        .expect("run permgap")
+    common::permgap(args)
 }
 
 fn demo_dir() -> PathBuf {

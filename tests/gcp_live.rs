@@ -15,11 +15,7 @@ const AS_OF: &str = "2026-11-01T00:00:00Z";
 const ORG: &str = "123456789012";
 
 fn permgap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permgap"))
-        .args(args)
-        .env_remove("PERMGAP_GCP_ENDPOINT")
-        .output()
-        .expect("run permgap")
+    common::permgap(args)
 }
 
 fn demo_dir() -> PathBuf {

@@ -54,7 +54,7 @@ fn moto() -> Option<&'static Moto> {
 /// The binary, talking to moto through the SDK's own endpoint override, with
 /// nothing of the developer's AWS set-up.
 fn permgap(m: &Moto, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let mut c = common::command();
     permgap_with(&mut c, m, &[])
         .args(args)
         .output()
@@ -63,19 +63,13 @@ fn permgap(m: &Moto, args: &[&str]) -> Output {
 
 /// The environment of [`permgap`], plus `extra` variables.
 fn permgap_with<'c>(c: &'c mut Command, m: &Moto, extra: &[(&str, &str)]) -> &'c mut Command {
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AWS_") {
-            c.env_remove(k);
-        }
-    }
     c.env("AWS_ENDPOINT_URL", &m.endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("NO_COLOR");
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     for (k, v) in extra {
         c.env(k, v);
     }
@@ -366,7 +360,7 @@ fn lookup_events_pages_paces_retries_and_counts_as_the_same_records_in_files() {
     let stub = Stub::start(&file, 2);
 
     let live = dir.join("live.json");
-    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let mut c = common::command();
     let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
         .args([
             "collect",
@@ -476,7 +470,7 @@ fn lookup_events_reads_every_default_region_and_names_a_denied_one() {
     std::fs::write(&file, serde_json::json!({ "Records": records }).to_string()).expect("write");
     let stub = Stub::start_with(&file, &["--deny-region", "ap-south-1"]);
     let snap = dir.join("snap.json");
-    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let mut c = common::command();
     let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
         .args([
             "collect",
@@ -534,7 +528,7 @@ fn lookup_events_reads_every_default_region_and_names_a_denied_one() {
         .expect("time")
         .to_string();
     let before = stub.stats()["requests"].as_array().map_or(0, Vec::len);
-    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let mut c = common::command();
     let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
         .args([
             "collect",
@@ -704,7 +698,7 @@ fn doctor_says_what_is_missing() {
     let empty = m.dir.join("empty-records.json");
     std::fs::write(&empty, r#"{"Records": []}"#).expect("write");
     let stub = Stub::start_with(&empty, &["--deny"]);
-    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let mut c = common::command();
     let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_CLOUDTRAIL", &stub.url)])
         .args(["doctor", "aws", "--lookup-region", "us-east-1"])
         .output()
@@ -964,7 +958,7 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
         "SCPs never restrict the management account"
     );
     assert_eq!(by("app-admin")["system"], ids["app"]);
-    let list = Command::new(env!("CARGO_BIN_EXE_permgap"))
+    let list = common::command()
         .args(["catalog", "aws", "s3:List*"])
         .output()
         .expect("catalog");
@@ -1174,7 +1168,7 @@ fn access_advisor_evidence_is_read_and_combined() {
     );
     let snap = dir.join("snap.json");
     let ct = path(&m.dir.join("cloudtrail"));
-    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    let mut c = common::command();
     let o = permgap_with(&mut c, m, &[("AWS_ENDPOINT_URL_IAM", &stub.url)])
         .args([
             "collect",

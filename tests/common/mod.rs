@@ -9,15 +9,49 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// `permgap ARGS` in `dir`, without `NO_COLOR` (colour is decided by flags).
+/// The variables that would change what permgap does or prints: cloud
+/// credentials and endpoints, colour, CI detection, terminal.
+fn is_ambient(key: &str) -> bool {
+    ["AWS_", "GOOGLE_", "CLOUDSDK_", "AZURE_", "PERMGAP_GCP_"]
+        .iter()
+        .any(|p| key.starts_with(p))
+        || ["NO_COLOR", "CI", "CLICOLOR_FORCE", "TERM"].contains(&key)
+}
+
+/// The built binary, with the ambient environment cleared (see
+/// [`is_ambient`]): tests set what they need on the returned command.
+pub fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_permgap"));
+    for (k, _) in std::env::vars_os() {
+        if is_ambient(&k.to_string_lossy()) {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// `permgap ARGS`, in the ambient-free environment of [`command`].
+pub fn permgap(args: &[&str]) -> Output {
+    command().args(args).output().expect("run permgap")
+}
+
+/// `permgap ARGS` in `dir`.
 pub fn permgap_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_permgap"))
+    command()
         .args(args)
         .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CI")
         .output()
         .expect("run permgap")
+}
+
+/// `text` with each machine path of `paths` written as its placeholder
+/// (`[CASE]`, `[TMP]`), so outputs compare across machines.
+pub fn placeholders(text: &str, paths: &[(&Path, &str)]) -> String {
+    let mut out = text.to_string();
+    for (p, name) in paths {
+        out = out.replace(&*p.to_string_lossy(), name);
+    }
+    out
 }
 
 pub fn code(o: &Output) -> i32 {
@@ -106,4 +140,23 @@ pub fn read_cloudtrail(snap: &mut permgap::model::Snapshot, name: &str, bytes: V
     };
     let cat = permgap::catalog::aws::catalog();
     import_cloudtrail(snap, cat, &[input], &FileFilter::default(), 1, &|| {});
+}
+
+/// Long permission lists are replaced by their length and a fingerprint, so
+/// the golden file stays readable and still fixes every name.
+pub fn condense(v: &mut Value) {
+    match v {
+        Value::Object(m) => m.values_mut().for_each(condense),
+        Value::Array(a) if a.len() > 30 && a.iter().all(Value::is_string) => {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for s in a.iter().filter_map(Value::as_str) {
+                for b in s.bytes().chain([b'\n']) {
+                    h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            *v = Value::String(format!("<{} names, fnv1a {h:016x}>", a.len()));
+        }
+        Value::Array(a) => a.iter_mut().for_each(condense),
+        _ => {}
+    }
 }
