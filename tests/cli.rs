@@ -2,7 +2,7 @@
 //! golden outputs, determinism, and what each bad input leaves in the report.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
