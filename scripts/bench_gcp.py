@@ -6,7 +6,7 @@
 Generates (unless DIR already holds it) a `gcloud` export folder in the
 layout `permgap import gcp` reads: one organization, one folder, PROJECTS
 projects, MEMBERS principals bound per project to 1-3 predefined roles drawn
-from the embedded catalog (src/catalog/gcp/roles.tsv), Data Access logs on
+from the embedded catalog (src/clouds/gcp/catalog/roles.tsv), Data Access logs on
 for storage in every other project, and ENTRIES audit log entries using the
 members' own permissions, in the shape of scripts/gen_demo_gcp.py's (Cloud
 Logging "LogEntry" with an "AuditLog" payload). Then it builds the release
@@ -32,10 +32,10 @@ ROLES = ["roles/viewer", "roles/editor", "roles/storage.objectAdmin", "roles/com
 
 
 def role_permissions():
-    perms = [l.rstrip("\n") for l in open(os.path.join(ROOT, "src/catalog/gcp/permissions.tsv"))
+    perms = [l.rstrip("\n") for l in open(os.path.join(ROOT, "src/clouds/gcp/catalog/permissions.tsv"))
              if l.strip() and not l.startswith("#")]
     out = {}
-    for l in open(os.path.join(ROOT, "src/catalog/gcp/roles.tsv")):
+    for l in open(os.path.join(ROOT, "src/clouds/gcp/catalog/roles.tsv")):
         if l.startswith("#") or not l.strip():
             continue
         f = l.rstrip("\n").split("\t")

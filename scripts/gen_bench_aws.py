@@ -56,7 +56,7 @@ GZIP_LEVEL = 6
 
 # --------------------------------------------------------------- action pool
 # (IAM action, eventSource host, [eventNames as CloudTrail logs them], readOnly, data event)
-# eventName -> action follows permgap's catalog (src/catalog/aws/event_names.tsv):
+# eventName -> action follows permgap's catalog (src/clouds/aws/catalog/event_names.tsv):
 # ListBuckets -> s3:ListAllMyBuckets, ListObjects/HeadBucket -> s3:ListBucket,
 # HeadObject -> s3:GetObject, Invoke -> lambda:InvokeFunction, Lambda's dated names.
 R, W = True, False

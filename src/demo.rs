@@ -3,7 +3,7 @@
 
 use include_dir::{Dir, include_dir};
 
-use crate::providers::InputFile;
+use crate::clouds::InputFile;
 
 static DEMO_AWS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/aws");
 static DEMO_GCP: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/gcp");

@@ -6,10 +6,10 @@
 pub mod analysis;
 pub mod catalog;
 pub mod cli;
+pub mod clouds;
 pub mod config;
 pub mod demo;
 pub mod diff;
 pub mod gate;
 pub mod model;
-pub mod providers;
 pub mod report;

@@ -10,14 +10,14 @@ use std::path::Path;
 use std::process::Command;
 
 use jiff::Timestamp;
-use permgap::catalog::aws::catalog;
-use permgap::model::Snapshot;
-use permgap::providers::InputFile;
-use permgap::providers::aws::athena::{Dialect, usage_sql};
-use permgap::providers::aws::cloudtrail::{
+use permgap::clouds::InputFile;
+use permgap::clouds::aws::athena::{Dialect, usage_sql};
+use permgap::clouds::aws::catalog::catalog;
+use permgap::clouds::aws::cloudtrail::{
     CloudTrailInput, FileFilter, import_cloudtrail, import_rows, list_files,
 };
-use permgap::providers::aws::import::import_authorization_details;
+use permgap::clouds::aws::import::import_authorization_details;
+use permgap::model::Snapshot;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "111122223333";
@@ -308,7 +308,7 @@ fn the_athena_query_on_duckdb_gives_what_the_file_reader_gives() {
 #[test]
 fn an_empty_athena_answer_covers_the_accounts_asked() {
     let t = |s: &str| s.parse::<Timestamp>().expect("time");
-    let answered = permgap::providers::aws::cloudtrail::Answered {
+    let answered = permgap::clouds::aws::cloudtrail::Answered {
         accounts: vec![ACCOUNT.to_string()],
         from: t("2026-08-03T00:00:00Z"),
         to: t("2026-11-01T00:00:00Z"),

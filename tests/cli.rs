@@ -678,7 +678,7 @@ fn readme_read_only_policy_matches_the_operations() {
         .filter(|a| a.contains(':') && !a.contains(' '))
         .collect();
     actions.sort();
-    let mut expected: Vec<String> = permgap::providers::aws::live::OPERATIONS
+    let mut expected: Vec<String> = permgap::clouds::aws::live::OPERATIONS
         .iter()
         .map(|s| s.to_string())
         .collect();

@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use permgap::catalog::Cloud;
-use permgap::catalog::aws::catalog;
+use permgap::clouds::aws::catalog::catalog;
+use permgap::clouds::aws::cloudtrail::{EventMapper, Mapped};
 use permgap::model::{Identity, IdentityKind, Snapshot, System};
-use permgap::providers::aws::cloudtrail::{EventMapper, Mapped};
 use serde_json::Value;
 
 mod common;
@@ -284,7 +284,7 @@ fn gcp_project(e: &Value) -> Option<String> {
 /// The entry read alone by the audit log reader, its principal bound in its
 /// project: the permissions credited, the tally, and what was skipped.
 fn read_entry(e: &Value) -> (BTreeSet<String>, BTreeMap<String, u64>, usize) {
-    use permgap::providers::gcp::{auditlog::Tally, members};
+    use permgap::clouds::gcp::{auditlog::Tally, members};
     let mut snap = Snapshot::new();
     let mut projects = BTreeMap::new();
     if let Some(p) = gcp_project(e) {

@@ -16,10 +16,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use permgap::catalog::aws::catalog;
+use permgap::clouds::InputFile;
+use permgap::clouds::aws::catalog::catalog;
+use permgap::clouds::aws::{credential_report, import, policy};
 use permgap::model::Snapshot;
-use permgap::providers::InputFile;
-use permgap::providers::aws::{credential_report, import, policy};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -403,7 +403,7 @@ fn import_gcp(which: usize, bytes: Vec<u8>) {
             )
         })
         .collect();
-    let snap = permgap::providers::gcp::import::import_files("export", set);
+    let snap = permgap::clouds::gcp::import::import_files("export", set);
     // The rest of the export is still there.
     assert!(
         !snap.systems.is_empty(),
@@ -445,7 +445,7 @@ proptest! {
     /// all of them.
     #[test]
     fn request_decisions(req in json_value()) {
-        use permgap::providers::aws::cloudtrail::{EventMapper, Mapped};
+        use permgap::clouds::aws::cloudtrail::{EventMapper, Mapped};
         let m = EventMapper::new(catalog());
         let raw = serde_json::value::RawValue::from_string(req.to_string()).expect("JSON");
         for (src, event) in BY_REQUEST {

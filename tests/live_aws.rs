@@ -491,7 +491,7 @@ fn lookup_events_reads_every_default_region_and_names_a_denied_one() {
         .collect();
     asked.sort();
     asked.dedup();
-    let defaults: Vec<String> = permgap::providers::aws::live::default_regions("us-east-1")
+    let defaults: Vec<String> = permgap::clouds::aws::live::default_regions("us-east-1")
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -894,7 +894,7 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
         n.sort_unstable();
         n
     };
-    let mut allowed: Vec<String> = permgap::providers::aws::live::OPERATIONS
+    let mut allowed: Vec<String> = permgap::clouds::aws::live::OPERATIONS
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -1024,7 +1024,7 @@ fn an_organization_is_collected_account_by_account_with_its_scps() {
 #[test]
 fn athena_rows_are_read_as_usage() {
     let Some(m) = moto() else { return };
-    let header: Vec<Value> = permgap::providers::aws::athena::COLUMNS
+    let header: Vec<Value> = permgap::clouds::aws::athena::COLUMNS
         .iter()
         .map(|c| serde_json::json!({"VarCharValue": c}))
         .collect();

@@ -6,9 +6,7 @@
 //! unobservable (what the sources cannot see) → unused (the rest) → PCI →
 //! findings. Then per-system summaries.
 
-pub mod effective;
 pub mod findings;
-pub mod gcp;
 pub mod pci;
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,9 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::{Span, Timestamp};
 
 use crate::catalog::{Catalog, Catalogs, Cloud, PermSet};
+use crate::clouds::aws::rules::{self as effective, Attachment, PolicyCache};
+use crate::clouds::aws::unobservable;
+use crate::clouds::gcp::rules as gcp;
 use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Snapshot, Warning};
-use crate::providers::aws::unobservable;
-use effective::{Attachment, PolicyCache};
 use findings::{Finding, MAX_LISTED};
 use pci::PciLevel;
 
@@ -251,7 +250,7 @@ fn window_warnings(snap: &Snapshot, cloud: Cloud, cfg: &AuditConfig, cov: &mut C
 /// permissions that the snapshot's roles and usage name beyond the embedded
 /// list.
 pub fn catalogs(snap: &Snapshot) -> Catalogs {
-    let mut list = vec![crate::catalog::aws::shared()];
+    let mut list = vec![crate::clouds::aws::catalog::shared()];
     if snap.systems.iter().any(|s| s.cloud == Cloud::Gcp) {
         let extra = snap
             .policies
@@ -264,7 +263,9 @@ pub fn catalogs(snap: &Snapshot) -> Catalogs {
                     .filter(|u| usage_cloud(snap, u) == Cloud::Gcp)
                     .map(|u| u.permission.as_str()),
             );
-        list.push(std::sync::Arc::new(crate::catalog::gcp::catalog(extra)));
+        list.push(std::sync::Arc::new(crate::clouds::gcp::catalog::catalog(
+            extra,
+        )));
     }
     Catalogs::new(list)
 }
@@ -409,7 +410,8 @@ fn audit_cloud(
         Cloud::Gcp => {
             iam_write.extend(gcp::SUPER_PERMISSIONS.iter().filter_map(|p| cat.lookup(p)));
             escalation.extend(
-                (0..cat.len()).filter(|&i| crate::catalog::gcp::is_escalation(&cat.qualified(i))),
+                (0..cat.len())
+                    .filter(|&i| crate::clouds::gcp::catalog::is_escalation(&cat.qualified(i))),
             );
         }
         _ => {
@@ -466,7 +468,7 @@ fn audit_cloud(
     let mut cache = PolicyCache::new(snap, cat);
     // Service control policies cap every identity of their account, except
     // service-linked roles, which SCPs never restrict.
-    let masks: HashMap<&str, crate::providers::aws::policy::Effective> = snap
+    let masks: HashMap<&str, crate::clouds::aws::policy::Effective> = snap
         .systems
         .iter()
         .filter_map(|s| Some((s.id.as_str(), effective::scp_mask(&mut cache, cat, s)?)))
@@ -494,7 +496,7 @@ fn audit_cloud(
             .get(identity.system.as_str())
             .filter(|_| !identity.provider_managed)
         {
-            crate::providers::aws::policy::apply_mask(&mut eff, mask);
+            crate::clouds::aws::policy::apply_mask(&mut eff, mask);
         }
         let o = obs.get(&identity.system);
         let all_used = used_by

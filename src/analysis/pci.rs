@@ -79,7 +79,7 @@ pub fn level(score: u8) -> PciLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::aws::catalog;
+    use crate::clouds::aws::catalog::catalog;
 
     #[test]
     fn zero_when_everything_is_used() {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{AuditConfig, audit};
 use crate::catalog::Cloud;
-use crate::catalog::aws::catalog;
+use crate::clouds::aws::catalog::catalog;
 use crate::model::{
     Activity, ActivityKind, EvidenceSource, Grant, Identity, IdentityKind, Policy, PolicyKind,
     Snapshot, SourceCoverage, SourceKind, System, UsageRecord,

@@ -5,8 +5,6 @@
 //! over that list (see [`PermSet`]), so an identity's effective grant is a few
 //! kilobytes whatever its policies say.
 
-pub mod aws;
-pub mod gcp;
 pub mod pattern;
 
 use std::borrow::Cow;
@@ -434,7 +432,7 @@ impl Catalogs {
     /// The AWS catalog alone.
     pub fn aws() -> Self {
         Catalogs {
-            list: vec![aws::shared()],
+            list: vec![crate::clouds::aws::catalog::shared()],
         }
     }
 

@@ -12,11 +12,11 @@ use jiff::Timestamp;
 
 use super::progress::{AccountBars, Bars};
 use super::{Cli, Failure, add_cloudtrail, args, read_cloudtrail, runtime, threads, usage};
-use crate::catalog::aws;
+use crate::clouds::InputFile;
+use crate::clouds::aws::catalog as aws;
+use crate::clouds::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
+use crate::clouds::aws::live::{self, LiveError, LiveOptions};
 use crate::model::{Policy, PolicyKind, Skipped, Snapshot, SourceKind, Warning};
-use crate::providers::InputFile;
-use crate::providers::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
-use crate::providers::aws::live::{self, LiveError, LiveOptions};
 
 /// What the LookupEvents source is asked, owned so that account tasks can
 /// carry it.
@@ -591,7 +591,7 @@ async fn athena_rows(
     (start, end): (Timestamp, Timestamp),
     bars: &Bars,
 ) -> AthenaRows {
-    use crate::providers::aws::athena;
+    use crate::clouds::aws::athena;
     let mut out = Vec::new();
     if accounts.is_empty() {
         return out;
@@ -638,7 +638,7 @@ async fn s3_inputs(
     bars: &Bars,
 ) -> Vec<(
     String,
-    Result<Vec<InputFile>, crate::providers::aws::s3::S3Error>,
+    Result<Vec<InputFile>, crate::clouds::aws::s3::S3Error>,
 )> {
     if a.cloudtrail_s3.is_empty() || accounts.is_empty() {
         return Vec::new();
@@ -648,7 +648,7 @@ async fn s3_inputs(
     for url in &a.cloudtrail_s3 {
         let line = bars.line(&format!("listing {url}"));
         let listed =
-            crate::providers::aws::s3::list_log_files(&client, url, accounts, start, end).await;
+            crate::clouds::aws::s3::list_log_files(&client, url, accounts, start, end).await;
         line.finish_and_clear();
         out.push((url.clone(), listed));
     }

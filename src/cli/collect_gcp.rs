@@ -55,7 +55,7 @@ fn gcp_credentials(
 /// Shows the projects collected on a bar.
 struct GcpBar(indicatif::ProgressBar);
 
-impl crate::providers::gcp::live::Progress for GcpBar {
+impl crate::clouds::gcp::live::Progress for GcpBar {
     fn projects(&self, n: usize) {
         self.0.set_length(n as u64);
     }
@@ -68,7 +68,7 @@ impl crate::providers::gcp::live::Progress for GcpBar {
 }
 
 pub(super) fn collect_gcp(cli: &Cli, a: &args::LiveGcp) -> Result<Snapshot, Failure> {
-    use crate::providers::gcp::live;
+    use crate::clouds::gcp::live;
     let (start, end) = super::collect::usage_range(a.days, a.until, Timestamp::now());
     let credentials = gcp_credentials(a)?;
     let conn = live::Connection {

@@ -16,15 +16,15 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 
 use crate::analysis::{self, AuditConfig, findings};
-use crate::catalog::aws;
+use crate::clouds::InputFile;
+use crate::clouds::aws::catalog as aws;
+use crate::clouds::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
+use crate::clouds::aws::credential_report::import_credential_report;
+use crate::clouds::aws::import::import_authorization_details;
+use crate::clouds::aws::live::{self, CheckStatus};
 use crate::config::{self, Config};
 use crate::gate::{Baseline, Verdict};
 use crate::model::{Skipped, Snapshot, SourceKind};
-use crate::providers::InputFile;
-use crate::providers::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
-use crate::providers::aws::credential_report::import_credential_report;
-use crate::providers::aws::import::import_authorization_details;
-use crate::providers::aws::live::{self, CheckStatus};
 use crate::report::table::TableOptions;
 use crate::report::{self, Report};
 pub use args::{Cli, ColorChoice, Command, Format};
@@ -99,7 +99,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                     a.dir.display()
                 )));
             }
-            let snap = crate::providers::gcp::import::import_dir(&a.dir);
+            let snap = crate::clouds::gcp::import::import_dir(&a.dir);
             save_snapshot(cli, &a.output, &snap)
         }
         Command::Collect(args::CollectCommand::Aws(a)) => {
@@ -395,7 +395,7 @@ fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
         range: None,
     };
     read_cloudtrail(cli, &mut snap, &inputs, &filter);
-    snap.merge(crate::providers::gcp::import::import_files(
+    snap.merge(crate::clouds::gcp::import::import_files(
         "demo/gcp",
         crate::demo::gcp_files(),
     ));
@@ -659,16 +659,16 @@ fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {
 }
 
 fn catalog_gcp(pattern: Option<&str>) -> Result<Exit, Failure> {
-    let cat = crate::catalog::gcp::catalog(std::iter::empty());
+    let cat = crate::clouds::gcp::catalog::catalog(std::iter::empty());
     let pattern = pattern.unwrap_or("*");
     if let Some(role) = pattern
         .starts_with("roles/")
-        .then(|| crate::catalog::gcp::predefined_role(pattern))
+        .then(|| crate::clouds::gcp::catalog::predefined_role(pattern))
     {
         let role = role.ok_or_else(|| {
             usage(anyhow!(
                 "{pattern} is not a predefined role of the catalog ({}); custom roles: `gcloud iam roles describe`",
-                crate::catalog::gcp::SOURCE
+                crate::clouds::gcp::catalog::SOURCE
             ))
         })?;
         let mut set = cat.empty_set();
@@ -726,7 +726,7 @@ fn doctor_aws(a: &args::DoctorAws) -> Result<Exit, Failure> {
             access_advisor: a.access_advisor,
             org_role: a.org.then(|| a.role_name.clone()),
             athena: a.cloudtrail_athena.as_ref().map(|t| {
-                crate::providers::aws::athena::AthenaTarget {
+                crate::clouds::aws::athena::AthenaTarget {
                     table: t.clone(),
                     workgroup: a.athena_workgroup.clone(),
                     output: a.athena_output.clone(),

@@ -322,7 +322,9 @@ impl Report {
         let cat_of = |cloud: Cloud| {
             cats.get(cloud).cloned().unwrap_or_else(|| {
                 fallback
-                    .get_or_init(|| Arc::new(crate::catalog::gcp::catalog(std::iter::empty())))
+                    .get_or_init(|| {
+                        Arc::new(crate::clouds::gcp::catalog::catalog(std::iter::empty()))
+                    })
                     .clone()
             })
         };

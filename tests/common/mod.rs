@@ -128,17 +128,17 @@ pub fn snapshot_file(path: &Path) -> Value {
 /// Reads one CloudTrail file of `bytes`, named `name`, into `snap` with the
 /// real reader (one thread, no filter).
 pub fn read_cloudtrail(snap: &mut permgap::model::Snapshot, name: &str, bytes: Vec<u8>) {
-    use permgap::providers::aws::cloudtrail::{CloudTrailInput, FileFilter, import_cloudtrail};
+    use permgap::clouds::aws::cloudtrail::{CloudTrailInput, FileFilter, import_cloudtrail};
     let input = CloudTrailInput {
         label: "test".into(),
-        files: vec![permgap::providers::InputFile::Owned {
+        files: vec![permgap::clouds::InputFile::Owned {
             name: name.into(),
             bytes: bytes.into(),
         }],
         kind: permgap::model::SourceKind::AwsCloudtrailFiles,
         answered: None,
     };
-    let cat = permgap::catalog::aws::catalog();
+    let cat = permgap::clouds::aws::catalog::catalog();
     import_cloudtrail(snap, cat, &[input], &FileFilter::default(), 1, &|| {});
 }
 

@@ -7,11 +7,11 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use crate::clouds::InputFile;
 use crate::model::{
     Activity, ActivityKind, Credential, EvidenceSource, Snapshot, SourceCoverage, SourceKind,
     Warning,
 };
-use crate::providers::InputFile;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialReportError {

@@ -153,7 +153,7 @@ pub fn data_event_services() -> impl Iterator<Item = &'static str> {
 }
 
 /// The audit of every service's CloudTrail host (`cloudtrail_hosts.tsv`).
-const HOSTS_TSV: &str = include_str!("../../catalog/aws/cloudtrail_hosts.tsv");
+const HOSTS_TSV: &str = include_str!("catalog/cloudtrail_hosts.tsv");
 
 /// Services that no CloudTrail record can credit, by the host audit: those
 /// with no host whose reason is that they have no API of their own
@@ -212,7 +212,7 @@ pub fn unobservable_with_cloudtrail(cat: &Catalog, data_services: &[String]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::aws::catalog;
+    use crate::clouds::aws::catalog::catalog;
 
     #[test]
     fn every_named_action_exists_in_the_catalog() {

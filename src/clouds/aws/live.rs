@@ -22,8 +22,8 @@ use super::import::{
     AttachedPolicy, Boundary, Gaad, GroupDetail, InlinePolicy, ManagedPolicyDetail, PolicyVersion,
     RoleDetail, RoleLastUsed, UserDetail, import_gaad,
 };
+use crate::clouds::InputFile;
 use crate::model::{Skipped, Snapshot};
-use crate::providers::InputFile;
 
 /// Every AWS API operation permgap calls: all read-only. The README's IAM
 /// policy for permgap is this list.

@@ -150,7 +150,7 @@ impl Tally {
         let time = e
             .get("timestamp")
             .and_then(Value::as_str)
-            .and_then(crate::providers::log_time);
+            .and_then(crate::clouds::log_time);
         // The projects the entry concerns.
         let parent = log_parent(e);
         if let Some((k, id)) = &parent

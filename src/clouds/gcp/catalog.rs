@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use super::{AccessLevel, Catalog, Cloud, NameRules, Permission, risk_of};
+use crate::catalog::{AccessLevel, Catalog, Cloud, NameRules, Permission, risk_of};
 
 /// GCP's names: `service.resource.verb`, matched exactly (case-sensitive),
 /// with IAM's second spelling folded into the first (see [`canonical`]).
@@ -41,8 +41,8 @@ pub fn canonical(name: &str) -> Cow<'_, str> {
     }
 }
 
-const PERMISSIONS_TSV: &str = include_str!("gcp/permissions.tsv");
-const ROLES_TSV: &str = include_str!("gcp/roles.tsv");
+const PERMISSIONS_TSV: &str = include_str!("catalog/permissions.tsv");
+const ROLES_TSV: &str = include_str!("catalog/roles.tsv");
 
 /// The source named in reports and `permgap catalog`.
 pub const SOURCE: &str =

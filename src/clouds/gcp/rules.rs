@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::catalog::{Catalog, PermSet, gcp};
+use crate::catalog::{Catalog, PermSet};
+use crate::clouds::aws::policy::Effective;
+use crate::clouds::gcp::catalog as gcp;
+use crate::clouds::gcp::observe;
 use crate::model::{Coverage, Identity, Skipped, Snapshot, System};
-use crate::providers::aws::policy::Effective;
-use crate::providers::gcp::observe;
 
 /// Roles evaluated once each: the snapshot's definition (a live read or a
 /// `gcloud iam roles describe` export) first, the embedded predefined role

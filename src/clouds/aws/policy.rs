@@ -327,7 +327,7 @@ pub fn apply_mask(eff: &mut Effective, mask: &Effective) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::aws::catalog;
+    use crate::clouds::aws::catalog::catalog;
     use serde_json::json;
 
     fn eval(v: Value) -> EvaluatedPolicy {

@@ -3,10 +3,12 @@
 //! `gcloud` exports ([`import`]) into the common snapshot.
 
 pub mod auditlog;
+pub mod catalog;
 pub mod import;
 pub mod live;
 pub mod members;
 pub mod observe;
+pub mod rules;
 
 use serde_json::Value;
 

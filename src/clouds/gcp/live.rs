@@ -27,8 +27,8 @@ use google_cloud_iam_v1::model::GetPolicyOptions;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::clouds::InputFile;
 use crate::model::{Skipped, Snapshot, Warning};
-use crate::providers::InputFile;
 
 /// The label of a live collection's files in the coverage.
 pub const LABEL: &str = "gcp";
@@ -580,7 +580,7 @@ async fn role_definitions(c: &Clients, out: &mut Out) {
         .collect();
     let mut fetched = Vec::new();
     for role in bound {
-        if known.contains(&role) || crate::catalog::gcp::predefined_role(&role).is_some() {
+        if known.contains(&role) || crate::clouds::gcp::catalog::predefined_role(&role).is_some() {
             continue;
         }
         match c.iam.get_role().set_name(&role).send().await {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use jiff::{Timestamp, ToSpan};
 use tokio::runtime::Handle;
 
-use crate::providers::{InputFile, RemoteFile};
+use crate::clouds::{InputFile, RemoteFile};
 
 #[derive(Debug, thiserror::Error)]
 pub enum S3Error {

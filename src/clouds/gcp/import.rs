@@ -37,12 +37,12 @@ use serde_json::Value;
 use super::auditlog::{Tally, apply_key_use, key_name};
 use super::members::{self, identity_id};
 use crate::catalog::Cloud;
+use crate::clouds::InputFile;
 use crate::model::{
     Activity, ActivityKind, AuditLogConfig, Credential, EvidenceSource, Grant, Identity, Policy,
     PolicyKind, Skipped, Snapshot, SourceCoverage, SourceKind, System, UsageRecord, Warning,
     WatchedGrant,
 };
-use crate::providers::InputFile;
 
 /// The files of an export folder, by what they hold.
 #[derive(Debug, Default)]
@@ -358,7 +358,7 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
             if r.get("includedPermissions").is_none() {
                 // A predefined role listed without its permissions: the
                 // embedded definition serves.
-                if crate::catalog::gcp::predefined_role(name).is_some() {
+                if crate::clouds::gcp::catalog::predefined_role(name).is_some() {
                     continue;
                 }
                 skipped.push(Skipped {

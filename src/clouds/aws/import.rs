@@ -15,11 +15,11 @@ use serde_json::Value;
 
 use super::arn_account;
 use crate::catalog::Cloud;
+use crate::clouds::InputFile;
 use crate::model::{
     Activity, ActivityKind, EvidenceSource, Grant, Identity, IdentityKind, Policy, PolicyKind,
     Skipped, Snapshot, SourceCoverage, SourceKind, System, Warning,
 };
-use crate::providers::InputFile;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

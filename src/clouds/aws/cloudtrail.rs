@@ -35,15 +35,15 @@ use serde::Deserialize;
 
 use super::arn_account;
 use crate::catalog::Catalog;
+use crate::clouds::InputFile;
 use crate::model::{
     Activity, ActivityKind, EvidenceSource, Skipped, Snapshot, SourceCoverage, SourceKind,
     UsageRecord,
 };
-use crate::providers::InputFile;
 
-const EVENT_SOURCES_TSV: &str = include_str!("../../catalog/aws/event_sources.tsv");
-const EVENT_NAMES_TSV: &str = include_str!("../../catalog/aws/event_names.tsv");
-const NO_ACTION_TSV: &str = include_str!("../../catalog/aws/no_action_events.tsv");
+const EVENT_SOURCES_TSV: &str = include_str!("catalog/event_sources.tsv");
+const EVENT_NAMES_TSV: &str = include_str!("catalog/event_names.tsv");
+const NO_ACTION_TSV: &str = include_str!("catalog/no_action_events.tsv");
 
 fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
     text.lines()
@@ -885,7 +885,7 @@ fn event_second(text: &str) -> Option<i64> {
         }
     }
     // Other RFC 3339 forms, and times without a zone.
-    crate::providers::log_time(text).map(|t| t.as_second())
+    crate::clouds::log_time(text).map(|t| t.as_second())
 }
 
 /// Decompresses (when gzipped) and parses one file into `part`.
@@ -1446,7 +1446,7 @@ fn fold_into(
 mod tests {
     use super::*;
     use crate::catalog::Cloud;
-    use crate::catalog::aws::catalog;
+    use crate::clouds::aws::catalog::catalog;
     use crate::model::{Identity, IdentityKind, System};
 
     fn acts(m: Mapped) -> Vec<String> {
@@ -1823,7 +1823,7 @@ mod tests {
     /// service: a record from it credits that service's actions.
     #[test]
     fn every_catalog_service_has_its_cloudtrail_host_or_a_reason() {
-        const HOSTS_TSV: &str = include_str!("../../catalog/aws/cloudtrail_hosts.tsv");
+        const HOSTS_TSV: &str = include_str!("catalog/cloudtrail_hosts.tsv");
         let cat = catalog();
         let m = EventMapper::new(cat);
         let mut seen = BTreeSet::new();

@@ -2,11 +2,13 @@
 //! CloudTrail.
 
 pub mod athena;
+pub mod catalog;
 pub mod cloudtrail;
 pub mod credential_report;
 pub mod import;
 pub mod live;
 pub mod policy;
+pub mod rules;
 pub mod s3;
 pub mod unobservable;
 

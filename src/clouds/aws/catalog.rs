@@ -4,17 +4,17 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::{AccessLevel, Catalog, Cloud, NameRules, Permission, risk_of};
+use crate::catalog::{AccessLevel, Catalog, Cloud, NameRules, Permission, risk_of};
 
 /// AWS's names: `prefix:Action`, matched ignoring ASCII case, as IAM does.
 pub const NAMES: NameRules = NameRules {
     sep: ":",
     case_sensitive: false,
-    canonical: super::as_written,
+    canonical: crate::catalog::as_written,
 };
 
-const ACTIONS_TSV: &str = include_str!("aws/actions.tsv");
-const SERVICES_TSV: &str = include_str!("aws/services.tsv");
+const ACTIONS_TSV: &str = include_str!("catalog/actions.tsv");
+const SERVICES_TSV: &str = include_str!("catalog/services.tsv");
 
 /// The source named in reports and `permgap catalog`.
 pub const SOURCE: &str =

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::catalog::Catalog;
+use crate::clouds::aws::policy::{self, Effective, EvaluatedPolicy};
 use crate::model::{Coverage, Identity, Skipped, Snapshot, Warning};
-use crate::providers::aws::policy::{self, Effective, EvaluatedPolicy};
 
 /// A policy as it reaches an identity.
 #[derive(Debug, Clone)]

@@ -18,7 +18,8 @@
 //! keys' cryptographic use, invocations, credentials minted). What its class
 //! is not logged for is unobservable: never called unused.
 
-use crate::catalog::{AccessLevel, gcp};
+use crate::catalog::AccessLevel;
+use crate::clouds::gcp::catalog as gcp;
 use crate::model::AuditLogConfig;
 
 /// The audit log type a permission's use is written to.
