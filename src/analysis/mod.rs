@@ -8,18 +8,17 @@
 
 pub mod findings;
 pub mod pci;
+pub mod rules;
 
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::{Span, Timestamp};
 
 use crate::catalog::{Catalog, Catalogs, Cloud, PermSet};
-use crate::clouds::aws::rules::{self as effective, Attachment, PolicyCache};
-use crate::clouds::aws::unobservable;
-use crate::clouds::gcp::rules as gcp;
 use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Snapshot, Warning};
 use findings::{Finding, MAX_LISTED};
 use pci::PciLevel;
+use rules::{FindingInput, Marks, Rules};
 
 /// What an audit is asked.
 #[derive(Debug, Clone)]
@@ -147,46 +146,20 @@ impl Audit {
     }
 }
 
-/// What the usage sources of one system can see.
-struct Observability {
-    /// Whether any usage source covers the system.
-    observed: bool,
-    unobservable: PermSet,
-}
-
-fn observability(snap: &Snapshot, cat: &Catalog) -> HashMap<String, Observability> {
-    let mut out = HashMap::new();
-    for sys in snap.systems.iter().filter(|s| s.cloud == cat.cloud) {
-        let sources: Vec<_> = snap
-            .coverage
-            .sources
-            .iter()
-            .filter(|s| s.kind.observes_usage() && s.system.as_deref() == Some(sys.id.as_str()))
-            .collect();
-        let obs = if sources.is_empty() {
-            Observability {
-                observed: false,
-                unobservable: cat.full_set(),
-            }
-        } else {
-            let mut data: Vec<String> = sources
-                .iter()
-                .flat_map(|s| s.data_event_services.iter().cloned())
-                .collect();
-            data.sort();
-            data.dedup();
-            Observability {
-                observed: true,
-                // GCP's depends on the member too: see `gcp::Observability`.
-                unobservable: match cat.cloud {
-                    Cloud::Gcp => cat.empty_set(),
-                    _ => unobservable::unobservable_with_cloudtrail(cat, &data),
-                },
-            }
-        };
-        out.insert(sys.id.clone(), obs);
-    }
-    out
+/// Whether any usage source covers each system of `cloud`: without one,
+/// all its permissions are unobservable.
+fn observed_systems(snap: &Snapshot, cloud: Cloud) -> HashMap<String, bool> {
+    snap.systems
+        .iter()
+        .filter(|s| s.cloud == cloud)
+        .map(|sys| {
+            let observed =
+                snap.coverage.sources.iter().any(|s| {
+                    s.kind.observes_usage() && s.system.as_deref() == Some(sys.id.as_str())
+                });
+            (sys.id.clone(), observed)
+        })
+        .collect()
 }
 
 /// The time a usage source covers: the events it holds, and the whole
@@ -204,11 +177,8 @@ fn covered_span(s: &crate::model::SourceCoverage) -> Option<(Timestamp, Timestam
 fn window_warnings(snap: &Snapshot, cloud: Cloud, cfg: &AuditConfig, cov: &mut Coverage) {
     let start = cfg.window_start();
     let day = Span::new().hours(24);
-    let (logs, unit) = match cloud {
-        Cloud::Aws => ("CloudTrail", "account"),
-        Cloud::Azure => ("Activity Log", "subscription"),
-        Cloud::Gcp => ("Cloud Audit Logs", "project"),
-    };
+    let names = crate::clouds::names(cloud);
+    let (logs, unit) = (names.logs, names.system);
     for sys in snap.systems.iter().filter(|s| s.cloud == cloud) {
         let spans: Vec<_> = snap
             .coverage
@@ -246,41 +216,30 @@ fn window_warnings(snap: &Snapshot, cloud: Cloud, cfg: &AuditConfig, cov: &mut C
     }
 }
 
-/// The catalogs an audit of `snap` needs: AWS's, and GCP's with the
-/// permissions that the snapshot's roles and usage name beyond the embedded
-/// list.
-pub fn catalogs(snap: &Snapshot) -> Catalogs {
-    let mut list = vec![crate::clouds::aws::catalog::shared()];
-    if snap.systems.iter().any(|s| s.cloud == Cloud::Gcp) {
-        let extra = snap
-            .policies
-            .iter()
-            .filter(|p| p.cloud == Cloud::Gcp)
-            .flat_map(|p| gcp::included_permissions(&p.document))
-            .chain(
-                snap.usage
-                    .iter()
-                    .filter(|u| usage_cloud(snap, u) == Cloud::Gcp)
-                    .map(|u| u.permission.as_str()),
-            );
-        list.push(std::sync::Arc::new(crate::clouds::gcp::catalog::catalog(
-            extra,
-        )));
-    }
-    Catalogs::new(list)
+/// Whether the snapshot holds systems or identities of `cloud`.
+fn present(snap: &Snapshot, cloud: Cloud) -> bool {
+    snap.systems.iter().any(|s| s.cloud == cloud)
+        || snap.identities.iter().any(|i| i.cloud == cloud)
 }
 
-/// The cloud of a usage record: its identity's, or else what its
-/// permission looks like (`s3:GetObject`, `storage.objects.get`).
-fn usage_cloud(snap: &Snapshot, u: &crate::model::UsageRecord) -> Cloud {
-    snap.identity(&u.identity).map_or(
-        if u.permission.contains(':') {
-            Cloud::Aws
-        } else {
-            Cloud::Gcp
-        },
-        |i| i.cloud,
+/// The catalogs an audit of `snap` needs: each present cloud's, with what
+/// the snapshot names beyond the embedded data where the cloud allows it.
+pub fn catalogs(snap: &Snapshot) -> Catalogs {
+    Catalogs::new(
+        crate::clouds::CLOUDS
+            .iter()
+            .filter(|p| present(snap, p.cloud()))
+            .map(|p| p.audit_catalog(snap))
+            .collect(),
     )
+}
+
+/// The cloud of a usage record: its identity's, or else the cloud whose
+/// spelling its permission has (`s3:GetObject`, `storage.objects.get`).
+pub fn usage_cloud(snap: &Snapshot, u: &crate::model::UsageRecord) -> Option<Cloud> {
+    snap.identity(&u.identity)
+        .map(|i| i.cloud)
+        .or_else(|| crate::clouds::spelling_of(&u.permission))
 }
 
 /// Runs the audit of every cloud of the snapshot that `cats` has a catalog
@@ -290,9 +249,7 @@ pub fn audit_all(snap: &Snapshot, cats: &Catalogs, cfg: &AuditConfig) -> Audit {
     let mut identities = Vec::new();
     let mut systems = Vec::new();
     for cat in cats.iter() {
-        let present = snap.systems.iter().any(|s| s.cloud == cat.cloud)
-            || snap.identities.iter().any(|i| i.cloud == cat.cloud);
-        if present {
+        if present(snap, cat.cloud) {
             let (i, s) = audit_cloud(snap, cat, cfg, &mut coverage);
             identities.extend(i);
             systems.extend(s);
@@ -341,16 +298,20 @@ fn audit_cloud(
     cfg: &AuditConfig,
     coverage: &mut Coverage,
 ) -> (Vec<IdentityAudit>, Vec<SystemAudit>) {
+    let Some(provider) = crate::clouds::provider(cat.cloud) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut rules = provider.rules(snap, cat);
     let start = cfg.window_start();
     let end = cfg.as_of;
-    let obs = observability(snap, cat);
+    let observed = observed_systems(snap, cat.cloud);
     window_warnings(snap, cat.cloud, cfg, coverage);
 
     // Usage and activity, grouped by identity.
     let mut used_by: HashMap<&str, PermSet> = HashMap::new();
     for u in &snap.usage {
         if !in_window(Some(u.first_seen), u.last_seen, start, end)
-            || usage_cloud(snap, u) != cat.cloud
+            || usage_cloud(snap, u) != Some(cat.cloud)
         {
             continue;
         }
@@ -400,64 +361,7 @@ fn audit_cloud(
                 .push(s.service.as_str()),
         }
     }
-    let never_observable = unobservable::never_observable(cat);
-    // AWS: IAM's write and permissions-management actions: holding all of
-    // them makes a super identity. GCP: the project's setIamPolicy.
-    let mut iam_write = cat.empty_set();
-    // GCP: the permissions that escalate, named once for the catalog.
-    let mut escalation = cat.empty_set();
-    match cat.cloud {
-        Cloud::Gcp => {
-            iam_write.extend(gcp::SUPER_PERMISSIONS.iter().filter_map(|p| cat.lookup(p)));
-            escalation.extend(
-                (0..cat.len())
-                    .filter(|&i| crate::clouds::gcp::catalog::is_escalation(&cat.qualified(i))),
-            );
-        }
-        _ => {
-            if let Some(svc) = cat.service("iam") {
-                iam_write.extend(
-                    svc.range
-                        .clone()
-                        .filter(|&i| cat.perms[i].risk >= crate::catalog::RiskTier::Medium),
-                );
-            }
-        }
-    }
-    let mut roles = gcp::RoleCache::new(snap, cat);
-    let mut gcp_obs = gcp::Observability::new(cat);
-    // Bindings IAM Recommender watched up to the window's end: their roles'
-    // permissions are observable for the member, whatever the audit logs.
-    let mut watched: HashMap<&str, PermSet> = HashMap::new();
-    if cat.cloud == Cloud::Gcp && !snap.watched_grants.is_empty() {
-        let fresh = end
-            .checked_sub(Span::new().hours(48))
-            .unwrap_or(Timestamp::MIN);
-        let never = gcp_obs.never();
-        let mut stale = 0usize;
-        for w in &snap.watched_grants {
-            if w.end < fresh || w.start > end {
-                stale += 1;
-                continue;
-            }
-            if let Some(perms) = roles.get(&w.policy) {
-                let mut perms = perms.clone();
-                perms.difference_with(&never);
-                watched
-                    .entry(w.identity.as_str())
-                    .or_insert_with(|| cat.empty_set())
-                    .union_with(&perms);
-            }
-        }
-        if stale > 0 {
-            coverage.warnings.push(Warning {
-                input: "IAM Recommender policy insights".into(),
-                message: format!(
-                    "{stale} insight(s) end more than two days before the window's end ({end}): not used as evidence of unused permissions; collect them again"
-                ),
-            });
-        }
-    }
+    let watched = watched_grants(snap, cat, cfg, rules.as_mut(), coverage);
     let systems_by_id: HashMap<&str, &crate::model::System> = snap
         .systems
         .iter()
@@ -465,40 +369,16 @@ fn audit_cloud(
         .map(|s| (s.id.as_str(), s))
         .collect();
 
-    let mut cache = PolicyCache::new(snap, cat);
-    // Service control policies cap every identity of their account, except
-    // service-linked roles, which SCPs never restrict.
-    let masks: HashMap<&str, crate::clouds::aws::policy::Effective> = snap
-        .systems
-        .iter()
-        .filter_map(|s| Some((s.id.as_str(), effective::scp_mask(&mut cache, cat, s)?)))
-        .collect();
     let acting: Vec<&Identity> = snap
         .identities
         .iter()
         .filter(|i| i.kind.acts() && i.cloud == cat.cloud && !cfg.ignores(i))
         .collect();
-    let attached: Vec<Vec<Attachment>> = acting
-        .iter()
-        .map(|i| effective::attachments(snap, i))
-        .collect();
-    let marks = Marks {
-        iam_write: &iam_write,
-        escalation: &escalation,
-    };
     let mut identities = Vec::with_capacity(acting.len());
-    for (identity, att) in acting.iter().zip(&attached) {
-        let mut eff = match cat.cloud {
-            Cloud::Gcp => gcp::effective(&mut roles, cat, identity),
-            _ => effective::effective(&mut cache, cat, identity, att),
-        };
-        if let Some(mask) = masks
-            .get(identity.system.as_str())
-            .filter(|_| !identity.provider_managed)
-        {
-            crate::clouds::aws::policy::apply_mask(&mut eff, mask);
-        }
-        let o = obs.get(&identity.system);
+    for identity in acting {
+        let att = rules.attachments(identity);
+        let eff = rules.effective(identity, &att);
+        let sys_observed = observed.get(&identity.system).copied().unwrap_or(false);
         let all_used = used_by
             .remove(identity.id.as_str())
             .unwrap_or_else(|| cat.empty_set());
@@ -508,17 +388,8 @@ fn audit_cloud(
         used_without_grant.difference_with(&eff.granted);
         let mut unobservable = eff.granted.clone();
         unobservable.difference_with(&used);
-        match (o, cat.cloud) {
-            // A set's use is logged under its members' names: never seen.
-            (_, Cloud::Gcp) if identity.kind == IdentityKind::PrincipalSet => {}
-            (Some(o), Cloud::Gcp) if o.observed => {
-                if let Some(sys) = systems_by_id.get(identity.system.as_str()) {
-                    unobservable
-                        .intersect_with(&gcp_obs.unobservable(sys, gcp::member_of(identity)));
-                }
-            }
-            (Some(o), _) => unobservable.intersect_with(&o.unobservable),
-            (None, _) => {}
+        if sys_observed && let Some(sys) = systems_by_id.get(identity.system.as_str()) {
+            rules.unobservable(sys, identity, &mut unobservable);
         }
         if identity.kind != IdentityKind::PrincipalSet
             && let Some(w) = watched.get(identity.id.as_str())
@@ -526,7 +397,11 @@ fn audit_cloud(
             unobservable.difference_with(w);
         }
         if let Some(services) = not_accessed.get(identity.id.as_str()) {
-            unobservable.difference_with(&advisor_evidence(cat, services, &never_observable));
+            unobservable.difference_with(&advisor_evidence(
+                cat,
+                services,
+                rules.never_observable(),
+            ));
         }
         let mut unused = eff.granted.clone();
         unused.difference_with(&used);
@@ -546,12 +421,8 @@ fn audit_cloud(
         let policies = att
             .iter()
             .map(|a| {
-                let p = snap.policy(&a.policy);
-                let set = match cat.cloud {
-                    Cloud::Gcp => roles.get(&a.policy).cloned(),
-                    _ => cache.get(&a.policy).map(|ev| ev.allowed()),
-                };
-                let (granted, observable_n, used_n) = match set {
+                let p = snap.policy(a.policy);
+                let (granted, observable_n, used_n) = match rules.policy_grant(a.policy) {
                     Some(mut g) => {
                         g.intersect_with(&eff.granted);
                         let n = g.count_ones(..);
@@ -563,18 +434,15 @@ fn audit_cloud(
                     None => (0, 0, 0),
                 };
                 PolicyUse {
-                    policy: a.policy.clone(),
+                    policy: a.policy.to_string(),
                     name: p.map_or_else(
                         || a.policy.rsplit('/').next().unwrap_or("").to_string(),
                         |p| p.name.clone(),
                     ),
-                    kind: p.map(|p| p.kind).or_else(|| {
-                        (cat.cloud == Cloud::Gcp && a.policy.starts_with("roles/"))
-                            .then_some(PolicyKind::ProviderManaged)
-                    }),
-                    via: a.via.clone(),
-                    scope: a.scope.clone(),
-                    condition: a.condition.clone(),
+                    kind: p.map(|p| p.kind).or_else(|| rules.implicit_kind(a.policy)),
+                    via: a.via.map(str::to_string),
+                    scope: a.scope.map(str::to_string),
+                    condition: a.condition.map(str::to_string),
                     granted,
                     observable: observable_n,
                     used: used_n,
@@ -603,16 +471,65 @@ fn audit_cloud(
             policies,
             findings: Vec::new(),
         };
-        let observed = o.is_some_and(|o| o.observed);
-        ia.findings = detect(cat, snap, cfg, identity, &ia, observed, &marks);
+        ia.findings = detect(
+            &FindingInput {
+                cat,
+                snap,
+                cfg,
+                identity,
+                audit: &ia,
+                observed: sys_observed,
+            },
+            rules.as_ref(),
+        );
         identities.push(ia);
     }
-    match cat.cloud {
-        Cloud::Gcp => roles.report(coverage),
-        _ => cache.report(coverage),
-    }
-    let systems = summarize(snap, cat.cloud, &identities, &obs);
+    rules.report(coverage);
+    let systems = summarize(snap, cat.cloud, &identities, &observed);
     (identities, systems)
+}
+
+/// Bindings a source watched up to the window's end (GCP IAM Recommender's
+/// policy insights): their policies' permissions are observable for the
+/// identity, whatever the logs, except those no log ever shows.
+fn watched_grants<'s>(
+    snap: &'s Snapshot,
+    cat: &Catalog,
+    cfg: &AuditConfig,
+    rules: &mut dyn Rules<'s>,
+    coverage: &mut Coverage,
+) -> HashMap<&'s str, PermSet> {
+    let mut watched: HashMap<&str, PermSet> = HashMap::new();
+    let end = cfg.as_of;
+    let fresh = end
+        .checked_sub(Span::new().hours(48))
+        .unwrap_or(Timestamp::MIN);
+    let mut stale = 0usize;
+    for w in snap.watched_grants.iter().filter(|w| {
+        snap.identity(&w.identity)
+            .is_some_and(|i| i.cloud == cat.cloud)
+    }) {
+        if w.end < fresh || w.start > end {
+            stale += 1;
+            continue;
+        }
+        if let Some(mut perms) = rules.policy_grant(&w.policy) {
+            perms.difference_with(rules.never_observable());
+            watched
+                .entry(w.identity.as_str())
+                .or_insert_with(|| cat.empty_set())
+                .union_with(&perms);
+        }
+    }
+    if stale > 0 {
+        coverage.warnings.push(Warning {
+            input: "IAM Recommender policy insights".into(),
+            message: format!(
+                "{stale} insight(s) end more than two days before the window's end ({end}): not used as evidence of unused permissions; collect them again"
+            ),
+        });
+    }
+    watched
 }
 
 /// The actions that Access Advisor's "service not accessed" proves unused:
@@ -653,31 +570,26 @@ fn names(cat: &Catalog, set: &PermSet) -> Vec<String> {
         .collect()
 }
 
-fn listed(cat: &Catalog, set: &PermSet) -> (Vec<String>, usize) {
+pub(crate) fn listed(cat: &Catalog, set: &PermSet) -> (Vec<String>, usize) {
     let mut all = names(cat, set);
     let n = all.len();
     all.truncate(MAX_LISTED);
     (all, n)
 }
 
-/// Catalog-wide permission sets the findings test against.
-struct Marks<'a> {
-    /// Holding all of these (unconditionally) makes a super identity.
-    iam_write: &'a PermSet,
-    /// GCP: permissions that escalate (`setIamPolicy`, `actAs`, ...).
-    escalation: &'a PermSet,
-}
-
-fn detect(
-    cat: &Catalog,
-    snap: &Snapshot,
-    cfg: &AuditConfig,
-    identity: &Identity,
-    ia: &IdentityAudit,
-    observed: bool,
-    marks: &Marks<'_>,
-) -> Vec<Finding> {
-    let iam_write = marks.iam_write;
+/// The findings of one identity: the common ones, then its cloud's.
+fn detect(input: &FindingInput<'_>, rules: &dyn Rules<'_>) -> Vec<Finding> {
+    let (cat, cfg, identity, ia, observed) = (
+        input.cat,
+        input.cfg,
+        input.identity,
+        input.audit,
+        input.observed,
+    );
+    let Marks {
+        super_set: iam_write,
+        super_what,
+    } = rules.marks();
     let start = cfg.window_start();
     let mut out = Vec::new();
     let finding = |kind, message: String| Finding {
@@ -697,10 +609,8 @@ fn detect(
     {
         let what = if full {
             "every action of the catalog (`*`)"
-        } else if ia.cloud == Cloud::Gcp {
-            "resourcemanager.projects.setIamPolicy without a condition, so it can grant itself any role"
         } else {
-            "every IAM write and permissions-management action"
+            super_what
         };
         out.push(finding(
             &findings::SUPER_IDENTITY,
@@ -803,56 +713,7 @@ fn detect(
         }
     }
 
-    // stale credentials
-    for c in snap
-        .credentials_of(&identity.id)
-        .iter()
-        .filter(|c| c.active && c.expires.is_none_or(|e| e > cfg.as_of))
-    {
-        let stale = match c.last_used {
-            Some(t) => t < start,
-            None => c.since.is_some_and(|s| s < start),
-        };
-        if !stale {
-            continue;
-        }
-        let last = c.last_used.map_or_else(
-            || "never used".to_string(),
-            |t| format!("last used {}", t.strftime("%Y-%m-%d")),
-        );
-        if identity.cloud == Cloud::Gcp {
-            // Only Policy Analyzer's key activity sees every authentication
-            // of a key.
-            let tracked = snap.coverage.sources.iter().any(|s| {
-                s.kind == crate::model::SourceKind::GcpPolicyAnalyzer
-                    && s.system.as_deref() == Some(identity.system.as_str())
-                    && s.records
-                        .contains_key("serviceAccountKeyLastAuthentication")
-            });
-            if tracked {
-                out.push(finding(
-                    &findings::UNUSED_SERVICE_ACCOUNT_KEY,
-                    format!(
-                        "key {} enabled, {last}",
-                        c.kind.strip_prefix("key/").unwrap_or(&c.kind)
-                    ),
-                ));
-            }
-        } else if c.kind == "password" {
-            out.push(finding(
-                &findings::STALE_PASSWORD,
-                format!("console password enabled, {last}"),
-            ));
-        } else {
-            out.push(finding(
-                &findings::STALE_ACCESS_KEY,
-                format!("{} active, {last}", c.kind),
-            ));
-        }
-    }
-    if ia.cloud == Cloud::Gcp {
-        gcp_findings(cat, cfg, identity, ia, observed, marks.escalation, &mut out);
-    }
+    rules.findings(input, &mut out);
     out.sort_by(|a, b| {
         (
             std::cmp::Reverse(a.kind.severity),
@@ -870,83 +731,11 @@ fn detect(
     out
 }
 
-/// The GCP findings: basic roles, public members, unused escalation.
-fn gcp_findings(
-    cat: &Catalog,
-    cfg: &AuditConfig,
-    identity: &Identity,
-    ia: &IdentityAudit,
-    observed: bool,
-    escalation: &PermSet,
-    out: &mut Vec<Finding>,
-) {
-    let member = gcp::member_of(identity);
-    for g in &identity.grants {
-        let at = if g.scope == format!("projects/{}", identity.system) {
-            "the project".to_string()
-        } else {
-            format!("{} (inherited)", g.scope)
-        };
-        let cond = g
-            .condition
-            .as_deref()
-            .map_or_else(String::new, |c| format!(" under condition {c}"));
-        if gcp::is_public(member) {
-            out.push(Finding {
-                kind: &findings::PUBLIC_MEMBER,
-                message: format!(
-                    "{} bound to {member} on {at}{cond}: {}",
-                    g.policy,
-                    if member == "allUsers" {
-                        "anyone on the internet, without signing in"
-                    } else {
-                        "anyone with a Google account"
-                    }
-                ),
-                permissions: Vec::new(),
-                total: 0,
-                policy: Some(g.policy.clone()),
-            });
-        }
-        if gcp::BASIC_ROLES.contains(&g.policy.as_str()) && !ia.provider_managed {
-            out.push(Finding {
-                kind: &findings::BASIC_ROLE,
-                message: format!(
-                    "basic role {} on {at}{cond}; it used {} of {} granted permissions",
-                    g.policy,
-                    ia.used.count_ones(..),
-                    ia.granted.count_ones(..)
-                ),
-                permissions: Vec::new(),
-                total: 0,
-                policy: Some(g.policy.clone()),
-            });
-        }
-    }
-    if observed && !ia.provider_managed {
-        let mut esc = ia.unused.clone();
-        esc.intersect_with(escalation);
-        if !esc.is_clear() {
-            let (permissions, total) = listed(cat, &esc);
-            out.push(Finding {
-                kind: &findings::UNUSED_ESCALATION,
-                message: format!(
-                    "{total} escalation permissions (setIamPolicy, actAs, service account tokens or keys) unused in {} days",
-                    cfg.window_days
-                ),
-                permissions,
-                total,
-                policy: None,
-            });
-        }
-    }
-}
-
 fn summarize(
     snap: &Snapshot,
     cloud: Cloud,
     ids: &[IdentityAudit],
-    obs: &HashMap<String, Observability>,
+    observed: &HashMap<String, bool>,
 ) -> Vec<SystemAudit> {
     snap.systems
         .iter()
@@ -978,7 +767,7 @@ fn summarize(
                 unobservable: mine.iter().map(|i| i.unobservable.count_ones(..)).sum(),
                 identities_by_pci: by_pci,
                 findings_by_severity: by_sev,
-                usage_observed: obs.get(&sys.id).is_some_and(|o| o.observed),
+                usage_observed: observed.get(&sys.id).copied().unwrap_or(false),
             }
         })
         .collect()

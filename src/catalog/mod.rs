@@ -9,7 +9,6 @@ pub mod pattern;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -19,36 +18,7 @@ use serde::{Deserialize, Serialize};
 /// A set of permissions of one catalog.
 pub type PermSet = FixedBitSet;
 
-/// The cloud a catalog, system or identity belongs to.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Cloud {
-    Aws,
-    Azure,
-    Gcp,
-}
-
-impl fmt::Display for Cloud {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Cloud::Aws => "aws",
-            Cloud::Azure => "azure",
-            Cloud::Gcp => "gcp",
-        })
-    }
-}
+pub use crate::model::Cloud;
 
 /// Access level, as AWS's Service Authorization Reference classifies actions.
 #[derive(

@@ -544,3 +544,14 @@ pub enum CatalogCommand {
         pattern: Option<String>,
     },
 }
+
+impl CatalogCommand {
+    /// The cloud asked about, and the pattern.
+    pub fn cloud(&self) -> (crate::catalog::Cloud, Option<&str>) {
+        use crate::catalog::Cloud;
+        match self {
+            CatalogCommand::Aws { pattern } => (Cloud::Aws, pattern.as_deref()),
+            CatalogCommand::Gcp { pattern } => (Cloud::Gcp, pattern.as_deref()),
+        }
+    }
+}

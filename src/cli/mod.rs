@@ -158,8 +158,10 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             };
             audit_and_render(cli, &snap, as_of, &a.report, gate.as_ref())
         }
-        Command::Catalog(args::CatalogCommand::Aws { pattern }) => catalog_aws(pattern.as_deref()),
-        Command::Catalog(args::CatalogCommand::Gcp { pattern }) => catalog_gcp(pattern.as_deref()),
+        Command::Catalog(c) => {
+            let (cloud, pattern) = c.cloud();
+            catalog(cloud, pattern.unwrap_or("*"))
+        }
         Command::Doctor(args::DoctorCommand::Aws(a)) => doctor_aws(a),
         Command::Explain { id } => explain(id.as_deref()),
     }
@@ -647,40 +649,12 @@ fn diff(cli: &Cli, a: &args::DiffArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
-fn catalog_aws(pattern: Option<&str>) -> Result<Exit, Failure> {
-    let cat = aws::catalog();
-    let pattern = pattern.unwrap_or("*");
-    if pattern != "*" && !pattern.contains(':') {
-        return Err(usage(anyhow!(
-            "{pattern:?} is not an action pattern: write SERVICE:ACTION, e.g. s3:Get* or *:List*"
-        )));
-    }
-    list_catalog(cat, &cat.matching(pattern), pattern)
-}
-
-fn catalog_gcp(pattern: Option<&str>) -> Result<Exit, Failure> {
-    let cat = crate::clouds::gcp::catalog::catalog(std::iter::empty());
-    let pattern = pattern.unwrap_or("*");
-    if let Some(role) = pattern
-        .starts_with("roles/")
-        .then(|| crate::clouds::gcp::catalog::predefined_role(pattern))
-    {
-        let role = role.ok_or_else(|| {
-            usage(anyhow!(
-                "{pattern} is not a predefined role of the catalog ({}); custom roles: `gcloud iam roles describe`",
-                crate::clouds::gcp::catalog::SOURCE
-            ))
-        })?;
-        let mut set = cat.empty_set();
-        set.extend(role.permissions().filter_map(|p| cat.lookup(p)));
-        return list_catalog(&cat, &set, &format!("{pattern} ({})", role.title));
-    }
-    if pattern != "*" && pattern.split('.').count() < 2 {
-        return Err(usage(anyhow!(
-            "{pattern:?} is not a permission pattern: write SERVICE.RESOURCE.VERB with wildcards, e.g. storage.objects.* or compute.*.list, or roles/NAME"
-        )));
-    }
-    list_catalog(&cat, &cat.matching(pattern), pattern)
+/// `permgap catalog CLOUD [PATTERN]`.
+fn catalog(cloud: crate::catalog::Cloud, pattern: &str) -> Result<Exit, Failure> {
+    let provider = crate::clouds::provider(cloud)
+        .ok_or_else(|| usage(anyhow!("permgap has no catalog of {cloud} yet")))?;
+    let l = provider.listing(pattern).map_err(|e| usage(anyhow!(e)))?;
+    list_catalog(&l.catalog, &l.set, &l.label)
 }
 
 /// Prints the permissions of `set` with their access level; the count on stderr.
@@ -701,11 +675,7 @@ fn list_catalog(
         "{} of {} {} match {pattern} ({})",
         set.count_ones(..),
         cat.len(),
-        if cat.cloud == crate::catalog::Cloud::Aws {
-            "actions"
-        } else {
-            "permissions"
-        },
+        crate::clouds::names(cat.cloud).permissions,
         cat.source
     );
     Ok(Exit::Ok)

@@ -1,8 +1,103 @@
-//! Providers turn a cloud's data into a [`crate::model::Snapshot`]: `import`
-//! reads the files the cloud's own CLI exports; `live` calls its APIs.
+//! The clouds, behind one seam. Each cloud is a folder here (`aws/`,
+//! `gcp/`) holding its import, its live collection, its catalog and its audit
+//! rules, and one [`Provider`] in [`CLOUDS`]. Code outside `src/clouds/` and
+//! `src/model/` never asks which cloud it has: it asks the cloud's provider.
 
 pub mod aws;
 pub mod gcp;
+
+use std::sync::Arc;
+
+use crate::analysis::rules::Rules;
+use crate::catalog::{Catalog, Cloud, PermSet};
+use crate::model::Snapshot;
+
+/// What a cloud calls things, for messages and reports.
+#[derive(Debug)]
+pub struct Names {
+    /// Its authorization system: `account`, `project`, `subscription`.
+    pub system: &'static str,
+    /// The same, with the cloud: `AWS account`.
+    pub system_label: &'static str,
+    /// Its usage logs: `CloudTrail`.
+    pub logs: &'static str,
+    /// What its catalog lists: `actions`, `permissions`.
+    pub permissions: &'static str,
+}
+
+/// The permissions `permgap catalog CLOUD PATTERN` lists.
+pub struct Listing {
+    pub catalog: Arc<Catalog>,
+    pub set: PermSet,
+    /// What was asked, as the count line names it.
+    pub label: String,
+}
+
+/// One cloud, as the analysis, the report and the command line see it.
+pub trait Provider: Sync {
+    fn cloud(&self) -> Cloud;
+
+    fn names(&self) -> &'static Names;
+
+    /// The embedded catalog, built once.
+    fn catalog(&self) -> Arc<Catalog>;
+
+    /// The catalog an audit of `snap` uses: the embedded one, with what the
+    /// snapshot names beyond it where the cloud allows that (GCP's custom
+    /// roles).
+    fn audit_catalog(&self, _snap: &Snapshot) -> Arc<Catalog> {
+        self.catalog()
+    }
+
+    /// Whether `permission` is spelled as this cloud spells its permissions
+    /// (for a usage record whose identity the snapshot does not hold).
+    fn spells(&self, permission: &str) -> bool;
+
+    /// The rules of an audit of this cloud's identities in `snap`.
+    fn rules<'s>(&self, snap: &'s Snapshot, cat: &'s Catalog) -> Box<dyn Rules<'s> + 's>;
+
+    /// `permgap catalog CLOUD [PATTERN]`; the error says how to write one.
+    fn listing(&self, pattern: &str) -> Result<Listing, String>;
+}
+
+/// Every cloud permgap audits, in the order a permission's spelling is
+/// tried ([`Provider::spells`]).
+pub static CLOUDS: &[&dyn Provider] = &[&aws::Aws, &gcp::Gcp];
+
+/// The provider of `cloud`, when permgap audits it.
+pub fn provider(cloud: Cloud) -> Option<&'static dyn Provider> {
+    match cloud {
+        Cloud::Aws => Some(&aws::Aws),
+        Cloud::Gcp => Some(&gcp::Gcp),
+        Cloud::Azure => None,
+    }
+}
+
+/// What `cloud` calls things.
+pub fn names(cloud: Cloud) -> &'static Names {
+    match cloud {
+        Cloud::Aws => &aws::NAMES,
+        Cloud::Gcp => &gcp::NAMES,
+        Cloud::Azure => &AZURE_NAMES,
+    }
+}
+
+/// Azure's names, for snapshots that hold its systems before its provider
+/// exists.
+static AZURE_NAMES: Names = Names {
+    system: "subscription",
+    system_label: "Azure subscription",
+    logs: "Activity Log",
+    permissions: "operations",
+};
+
+/// The cloud whose spelling `permission` has.
+pub fn spelling_of(permission: &str) -> Option<Cloud> {
+    CLOUDS
+        .iter()
+        .find(|p| p.spells(permission))
+        .map(|p| p.cloud())
+}
 
 /// A log's time: RFC 3339 as the clouds write it, or a date and a time of
 /// day without a zone, as tools that re-export logs write it

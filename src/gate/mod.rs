@@ -164,11 +164,7 @@ fn note(s: &Suppression, origin: &str) -> SuppressionNote {
 
 /// The unit a system is called by in messages.
 fn unit(cloud: Cloud) -> &'static str {
-    match cloud {
-        Cloud::Aws => "account",
-        Cloud::Gcp => "project",
-        Cloud::Azure => "subscription",
-    }
+    crate::clouds::names(cloud).system
 }
 
 /// Evaluates the gate on `report`, marks its findings, and sets

@@ -317,21 +317,18 @@ impl Report {
     /// `cats` holds the catalog of every cloud the audit covers.
     pub fn build(audit: Audit, cats: &Catalogs) -> Report {
         // An audit's identities come with their cloud's catalog in `cats`;
-        // a caller that passes fewer gets GCP's base catalog, built once.
-        let fallback = std::cell::OnceCell::new();
+        // a caller that passes fewer gets the cloud's embedded catalog.
         let cat_of = |cloud: Cloud| {
-            cats.get(cloud).cloned().unwrap_or_else(|| {
-                fallback
-                    .get_or_init(|| {
-                        Arc::new(crate::clouds::gcp::catalog::catalog(std::iter::empty()))
-                    })
-                    .clone()
-            })
+            cats.get(cloud)
+                .cloned()
+                .or_else(|| crate::clouds::provider(cloud).map(|p| p.catalog()))
         };
         let mut levels: BTreeMap<(Cloud, &str), BTreeMap<AccessLevel, LevelCounts>> =
             BTreeMap::new();
         for i in &audit.identities {
-            let cat = cat_of(i.cloud);
+            let Some(cat) = cat_of(i.cloud) else {
+                continue;
+            };
             let by = levels.entry((i.cloud, i.system.as_str())).or_default();
             let mut add = |set: &PermSet, pick: fn(&mut LevelCounts) -> &mut usize| {
                 for p in set.ones() {
@@ -388,9 +385,9 @@ impl Report {
             identities: audit
                 .identities
                 .into_iter()
-                .map(|i| {
-                    let cat = cat_of(i.cloud);
-                    IdentityReport {
+                .filter_map(|i| {
+                    let cat = cat_of(i.cloud)?;
+                    Some(IdentityReport {
                         id: i.id.clone(),
                         name: i.name.clone(),
                         kind: i.kind,
@@ -455,7 +452,7 @@ impl Report {
                                 baseline: None,
                             })
                             .collect(),
-                    }
+                    })
                 })
                 .collect(),
             ignored_identities: audit.ignored,

@@ -84,6 +84,13 @@ fn num(n: usize) -> Cell {
     Cell::new(n).set_alignment(CellAlignment::Right)
 }
 
+/// `account` → `Account`.
+fn capitalized(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
 fn date(t: Option<jiff::Timestamp>) -> String {
     t.map_or_else(|| "-".into(), |t| t.strftime("%Y-%m-%d").to_string())
 }
@@ -116,20 +123,12 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
 
     // Several systems: a table for each, under its name.
     let many = report.systems.len() > 1;
-    let unit = if report
-        .systems
-        .iter()
-        .all(|s| s.cloud == crate::catalog::Cloud::Aws)
-    {
-        "Account"
-    } else if report
-        .systems
-        .iter()
-        .all(|s| s.cloud == crate::catalog::Cloud::Gcp)
-    {
-        "Project"
-    } else {
-        "System"
+    // The column is named by the systems' unit when they share one.
+    let unit = match report.systems.split_first() {
+        Some((first, rest)) if rest.iter().all(|s| s.cloud == first.cloud) => {
+            capitalized(crate::clouds::names(first.cloud).system)
+        }
+        _ => "System".to_string(),
     };
     let groups: Vec<(Option<&str>, Vec<&IdentityReport>)> = if many {
         report
@@ -155,11 +154,7 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
                 .systems
                 .iter()
                 .find(|s| s.id == id)
-                .map_or("", |s| match s.cloud {
-                    crate::catalog::Cloud::Aws => "AWS account",
-                    crate::catalog::Cloud::Azure => "Azure subscription",
-                    crate::catalog::Cloud::Gcp => "GCP project",
-                });
+                .map_or("", |s| crate::clouds::names(s.cloud).system_label);
             writeln!(out, "{what} {id}")?;
         }
         identity_table(ids, opts, out)?;
@@ -167,7 +162,7 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
 
     let mut s = new_table(opts);
     s.set_header([
-        unit,
+        unit.as_str(),
         "Identities",
         "PCI",
         "Granted",

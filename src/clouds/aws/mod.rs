@@ -17,3 +17,57 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     let acct = arn.split(':').nth(4)?;
     (!acct.is_empty()).then_some(acct)
 }
+
+use std::sync::Arc;
+
+use super::{Listing, Names, Provider};
+use crate::analysis::rules::Rules;
+use crate::catalog::{Catalog, Cloud};
+use crate::model::Snapshot;
+
+/// What AWS calls things.
+pub static NAMES: Names = Names {
+    system: "account",
+    system_label: "AWS account",
+    logs: "CloudTrail",
+    permissions: "actions",
+};
+
+/// AWS behind the seam.
+pub struct Aws;
+
+impl Provider for Aws {
+    fn cloud(&self) -> Cloud {
+        Cloud::Aws
+    }
+
+    fn names(&self) -> &'static Names {
+        &NAMES
+    }
+
+    fn catalog(&self) -> Arc<Catalog> {
+        catalog::shared()
+    }
+
+    fn spells(&self, permission: &str) -> bool {
+        permission.contains(':')
+    }
+
+    fn rules<'s>(&self, snap: &'s Snapshot, cat: &'s Catalog) -> Box<dyn Rules<'s> + 's> {
+        Box::new(rules::AwsRules::new(snap, cat))
+    }
+
+    fn listing(&self, pattern: &str) -> Result<Listing, String> {
+        if pattern != "*" && !pattern.contains(':') {
+            return Err(format!(
+                "{pattern:?} is not an action pattern: write SERVICE:ACTION, e.g. s3:Get* or *:List*"
+            ));
+        }
+        let cat = catalog::shared();
+        Ok(Listing {
+            set: cat.matching(pattern),
+            catalog: cat,
+            label: pattern.to_string(),
+        })
+    }
+}

@@ -235,15 +235,7 @@ pub fn evaluate(doc: &PolicyDocument, cat: &Catalog) -> EvaluatedPolicy {
     out
 }
 
-/// The effective grant of one identity: what its policies allow, less what
-/// they deny, within its boundary (and, later, SCPs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Effective {
-    pub granted: PermSet,
-    /// Granted actions that hold only under a condition or that a partial
-    /// Deny narrows. A subset of `granted`.
-    pub conditional: PermSet,
-}
+pub use crate::analysis::rules::Effective;
 
 /// Combines the identity's policies (its own and its groups') and its
 /// optional permissions boundary, as AWS does for identity-based policies:

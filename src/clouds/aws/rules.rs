@@ -1,23 +1,16 @@
-//! Effective grants: every acting identity's policies (its own and its
-//! groups'), evaluated once each over the catalog and combined with its
-//! permissions boundary.
+//! AWS's audit rules: every acting identity's policies (its own and its
+//! groups'), evaluated once each over the catalog, combined with its
+//! permissions boundary and capped by its account's SCPs; what CloudTrail
+//! cannot see; IAM's super-identity mark; the credential findings.
 
 use std::collections::HashMap;
 
-use crate::catalog::Catalog;
-use crate::clouds::aws::policy::{self, Effective, EvaluatedPolicy};
-use crate::model::{Coverage, Identity, Skipped, Snapshot, Warning};
-
-/// A policy as it reaches an identity.
-#[derive(Debug, Clone)]
-pub struct Attachment {
-    pub policy: String,
-    /// The group it is inherited through, if any.
-    pub via: Option<String>,
-    /// GCP: where the role is bound, and under which condition.
-    pub scope: Option<String>,
-    pub condition: Option<String>,
-}
+use super::unobservable;
+use crate::analysis::findings::{self, Finding};
+use crate::analysis::rules::{self, Attachment, Effective, FindingInput, Marks, Rules};
+use crate::catalog::{Catalog, PermSet, RiskTier};
+use crate::clouds::aws::policy::{self, EvaluatedPolicy};
+use crate::model::{Coverage, Identity, Skipped, Snapshot, System, Warning};
 
 /// Evaluates policy documents once each, remembering which failed.
 pub struct PolicyCache<'s> {
@@ -85,42 +78,17 @@ impl<'s> PolicyCache<'s> {
     }
 }
 
-/// Every policy reaching `identity`: its own grants, then its groups'.
-pub fn attachments(snap: &Snapshot, identity: &Identity) -> Vec<Attachment> {
-    let mut out: Vec<Attachment> = identity
-        .grants
-        .iter()
-        .map(|g| Attachment {
-            policy: g.policy.clone(),
-            via: None,
-            scope: (identity.cloud == crate::catalog::Cloud::Gcp).then(|| g.scope.clone()),
-            condition: g.condition.clone(),
-        })
-        .collect();
-    for group in &identity.member_of {
-        if let Some(g) = snap.identity(group) {
-            out.extend(g.grants.iter().map(|x| Attachment {
-                policy: x.policy.clone(),
-                via: Some(group.clone()),
-                scope: None,
-                condition: x.condition.clone(),
-            }));
-        }
-    }
-    out
-}
-
 /// The identity's effective grant.
 pub fn effective<'s>(
     cache: &mut PolicyCache<'s>,
     cat: &Catalog,
     identity: &'s Identity,
-    attached: &'s [Attachment],
+    attached: &[Attachment<'s>],
 ) -> Effective {
     let mut evaluated = Vec::with_capacity(attached.len());
     for a in attached {
-        *cache.holders.entry(&a.policy).or_default() += 1;
-        if let Some(p) = cache.get(&a.policy) {
+        *cache.holders.entry(a.policy).or_default() += 1;
+        if let Some(p) = cache.get(a.policy) {
             evaluated.push(p.clone());
         }
     }
@@ -138,7 +106,7 @@ pub fn effective<'s>(
 pub fn scp_mask<'s>(
     cache: &mut PolicyCache<'s>,
     cat: &Catalog,
-    system: &'s crate::model::System,
+    system: &'s System,
 ) -> Option<Effective> {
     if system.scp_levels.is_empty() {
         return None;
@@ -158,4 +126,129 @@ pub fn scp_mask<'s>(
         cat,
         levels.iter().map(|l| l.iter().collect()),
     ))
+}
+
+/// The audit rules of AWS accounts.
+pub struct AwsRules<'s> {
+    snap: &'s Snapshot,
+    cat: &'s Catalog,
+    cache: PolicyCache<'s>,
+    /// Each account's SCP cap, where SCPs apply.
+    masks: HashMap<&'s str, Effective>,
+    /// What an account's CloudTrail sources cannot see, once per account.
+    unseen: HashMap<&'s str, PermSet>,
+    never: PermSet,
+    /// IAM's write and permissions-management actions: holding all of them
+    /// makes a super identity.
+    iam_write: PermSet,
+}
+
+impl<'s> AwsRules<'s> {
+    pub fn new(snap: &'s Snapshot, cat: &'s Catalog) -> Self {
+        let mut cache = PolicyCache::new(snap, cat);
+        let masks = snap
+            .systems
+            .iter()
+            .filter(|s| s.cloud == cat.cloud)
+            .filter_map(|s| Some((s.id.as_str(), scp_mask(&mut cache, cat, s)?)))
+            .collect();
+        let mut iam_write = cat.empty_set();
+        if let Some(svc) = cat.service("iam") {
+            iam_write.extend(
+                svc.range
+                    .clone()
+                    .filter(|&i| cat.perms[i].risk >= RiskTier::Medium),
+            );
+        }
+        AwsRules {
+            snap,
+            cat,
+            cache,
+            masks,
+            unseen: HashMap::new(),
+            never: unobservable::never_observable(cat),
+            iam_write,
+        }
+    }
+}
+
+impl<'s> Rules<'s> for AwsRules<'s> {
+    fn attachments(&self, identity: &'s Identity) -> Vec<Attachment<'s>> {
+        rules::attachments(self.snap, identity, false)
+    }
+
+    fn effective(&mut self, identity: &'s Identity, attached: &[Attachment<'s>]) -> Effective {
+        let mut eff = effective(&mut self.cache, self.cat, identity, attached);
+        // Service control policies cap every identity of their account,
+        // except service-linked roles, which SCPs never restrict.
+        if let Some(mask) = self
+            .masks
+            .get(identity.system.as_str())
+            .filter(|_| !identity.provider_managed)
+        {
+            policy::apply_mask(&mut eff, mask);
+        }
+        eff
+    }
+
+    fn policy_grant(&mut self, policy: &'s str) -> Option<PermSet> {
+        self.cache.get(policy).map(EvaluatedPolicy::allowed)
+    }
+
+    fn unobservable(&mut self, system: &'s System, _identity: &'s Identity, set: &mut PermSet) {
+        let (snap, cat) = (self.snap, self.cat);
+        let unseen = self.unseen.entry(system.id.as_str()).or_insert_with(|| {
+            let mut data: Vec<String> = snap
+                .coverage
+                .sources
+                .iter()
+                .filter(|s| {
+                    s.kind.observes_usage() && s.system.as_deref() == Some(system.id.as_str())
+                })
+                .flat_map(|s| s.data_event_services.iter().cloned())
+                .collect();
+            data.sort();
+            data.dedup();
+            unobservable::unobservable_with_cloudtrail(cat, &data)
+        });
+        set.intersect_with(unseen);
+    }
+
+    fn never_observable(&self) -> &PermSet {
+        &self.never
+    }
+
+    fn marks(&self) -> Marks<'_> {
+        Marks {
+            super_set: &self.iam_write,
+            super_what: "every IAM write and permissions-management action",
+        }
+    }
+
+    fn findings(&self, input: &FindingInput<'_>, out: &mut Vec<Finding>) {
+        for (c, last) in input.stale_credentials() {
+            let (kind, message) = if c.kind == "password" {
+                (
+                    &findings::STALE_PASSWORD,
+                    format!("console password enabled, {last}"),
+                )
+            } else {
+                (
+                    &findings::STALE_ACCESS_KEY,
+                    format!("{} active, {last}", c.kind),
+                )
+            };
+            out.push(Finding {
+                kind,
+                message,
+                permissions: Vec::new(),
+                total: 0,
+                policy: None,
+            });
+        }
+    }
+
+    fn report(&self, coverage: &mut Coverage) {
+        self.cache.report(coverage);
+    }
 }

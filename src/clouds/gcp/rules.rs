@@ -4,11 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::analysis::findings::{self, Finding};
+use crate::analysis::rules::{self, Attachment, Effective, FindingInput, Marks, Rules};
 use crate::catalog::{Catalog, PermSet};
-use crate::clouds::aws::policy::Effective;
 use crate::clouds::gcp::catalog as gcp;
 use crate::clouds::gcp::observe;
-use crate::model::{Coverage, Identity, Skipped, Snapshot, System};
+use crate::model::{
+    Coverage, Identity, IdentityKind, PolicyKind, Skipped, Snapshot, SourceKind, System,
+};
 
 /// Roles evaluated once each: the snapshot's definition (a live read or a
 /// `gcloud iam roles describe` export) first, the embedded predefined role
@@ -130,16 +133,12 @@ pub struct Observability<'s> {
 
 impl<'s> Observability<'s> {
     pub fn new(cat: &'s Catalog) -> Self {
-        let classes = if cat.cloud == crate::catalog::Cloud::Gcp {
-            (0..cat.len())
-                .map(|i| {
-                    let p = cat.qualified(i);
-                    (observe::log_type(&p), observe::service_of(&p))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let classes = (0..cat.len())
+            .map(|i| {
+                let p = cat.qualified(i);
+                (observe::log_type(&p), observe::service_of(&p))
+            })
+            .collect();
         Observability {
             cat,
             classes,
@@ -196,3 +195,169 @@ pub fn is_public(member: &str) -> bool {
 /// The permissions that make a GCP super identity: whoever holds one
 /// unconditionally can grant itself any role on the project.
 pub const SUPER_PERMISSIONS: &[&str] = &["resourcemanager.projects.setIamPolicy"];
+
+/// The audit rules of GCP projects.
+pub struct GcpRules<'s> {
+    snap: &'s Snapshot,
+    cat: &'s Catalog,
+    roles: RoleCache<'s>,
+    obs: Observability<'s>,
+    never: PermSet,
+    /// The project's `setIamPolicy`.
+    super_set: PermSet,
+    /// The permissions that escalate, named once for the catalog.
+    escalation: PermSet,
+}
+
+impl<'s> GcpRules<'s> {
+    pub fn new(snap: &'s Snapshot, cat: &'s Catalog) -> Self {
+        let obs = Observability::new(cat);
+        let mut super_set = cat.empty_set();
+        super_set.extend(SUPER_PERMISSIONS.iter().filter_map(|p| cat.lookup(p)));
+        let mut escalation = cat.empty_set();
+        escalation.extend((0..cat.len()).filter(|&i| gcp::is_escalation(&cat.qualified(i))));
+        GcpRules {
+            snap,
+            cat,
+            roles: RoleCache::new(snap, cat),
+            never: obs.never(),
+            obs,
+            super_set,
+            escalation,
+        }
+    }
+}
+
+impl<'s> Rules<'s> for GcpRules<'s> {
+    fn attachments(&self, identity: &'s Identity) -> Vec<Attachment<'s>> {
+        rules::attachments(self.snap, identity, true)
+    }
+
+    fn effective(&mut self, identity: &'s Identity, _attached: &[Attachment<'s>]) -> Effective {
+        effective(&mut self.roles, self.cat, identity)
+    }
+
+    fn policy_grant(&mut self, policy: &'s str) -> Option<PermSet> {
+        self.roles.get(policy).cloned()
+    }
+
+    fn implicit_kind(&self, policy: &str) -> Option<PolicyKind> {
+        policy
+            .starts_with("roles/")
+            .then_some(PolicyKind::ProviderManaged)
+    }
+
+    fn unobservable(&mut self, system: &'s System, identity: &'s Identity, set: &mut PermSet) {
+        // A set's use is logged under its members' names: never seen.
+        if identity.kind != IdentityKind::PrincipalSet {
+            set.intersect_with(&self.obs.unobservable(system, member_of(identity)));
+        }
+    }
+
+    fn never_observable(&self) -> &PermSet {
+        &self.never
+    }
+
+    fn marks(&self) -> Marks<'_> {
+        Marks {
+            super_set: &self.super_set,
+            super_what: "resourcemanager.projects.setIamPolicy without a condition, so it can grant itself any role",
+        }
+    }
+
+    fn findings(&self, input: &FindingInput<'_>, out: &mut Vec<Finding>) {
+        let identity = input.identity;
+        // Only Policy Analyzer's key activity sees every authentication of
+        // a key.
+        let tracked = input.snap.coverage.sources.iter().any(|s| {
+            s.kind == SourceKind::GcpPolicyAnalyzer
+                && s.system.as_deref() == Some(identity.system.as_str())
+                && s.records
+                    .contains_key("serviceAccountKeyLastAuthentication")
+        });
+        if tracked {
+            for (c, last) in input.stale_credentials() {
+                out.push(Finding {
+                    kind: &findings::UNUSED_SERVICE_ACCOUNT_KEY,
+                    message: format!(
+                        "key {} enabled, {last}",
+                        c.kind.strip_prefix("key/").unwrap_or(&c.kind)
+                    ),
+                    permissions: Vec::new(),
+                    total: 0,
+                    policy: None,
+                });
+            }
+        }
+        gcp_findings(input, &self.escalation, out);
+    }
+
+    fn report(&self, coverage: &mut Coverage) {
+        self.roles.report(coverage);
+    }
+}
+
+/// The GCP findings: basic roles, public members, unused escalation.
+fn gcp_findings(input: &FindingInput<'_>, escalation: &PermSet, out: &mut Vec<Finding>) {
+    let (identity, ia, cfg) = (input.identity, input.audit, input.cfg);
+    let member = member_of(identity);
+    for g in &identity.grants {
+        let at = if g.scope == format!("projects/{}", identity.system) {
+            "the project".to_string()
+        } else {
+            format!("{} (inherited)", g.scope)
+        };
+        let cond = g
+            .condition
+            .as_deref()
+            .map_or_else(String::new, |c| format!(" under condition {c}"));
+        if is_public(member) {
+            out.push(Finding {
+                kind: &findings::PUBLIC_MEMBER,
+                message: format!(
+                    "{} bound to {member} on {at}{cond}: {}",
+                    g.policy,
+                    if member == "allUsers" {
+                        "anyone on the internet, without signing in"
+                    } else {
+                        "anyone with a Google account"
+                    }
+                ),
+                permissions: Vec::new(),
+                total: 0,
+                policy: Some(g.policy.clone()),
+            });
+        }
+        if BASIC_ROLES.contains(&g.policy.as_str()) && !ia.provider_managed {
+            out.push(Finding {
+                kind: &findings::BASIC_ROLE,
+                message: format!(
+                    "basic role {} on {at}{cond}; it used {} of {} granted permissions",
+                    g.policy,
+                    ia.used.count_ones(..),
+                    ia.granted.count_ones(..)
+                ),
+                permissions: Vec::new(),
+                total: 0,
+                policy: Some(g.policy.clone()),
+            });
+        }
+    }
+    if input.observed && !ia.provider_managed {
+        let mut esc = ia.unused.clone();
+        esc.intersect_with(escalation);
+        if !esc.is_clear() {
+            let (permissions, total) = crate::analysis::listed(input.cat, &esc);
+            out.push(Finding {
+                kind: &findings::UNUSED_ESCALATION,
+                message: format!(
+                    "{total} escalation permissions (setIamPolicy, actAs, service account tokens or keys) unused in {} days",
+                    cfg.window_days
+                ),
+                permissions,
+                total,
+                policy: None,
+            });
+        }
+    }
+}
