@@ -1,6 +1,6 @@
 //! permgap: the cloud permissions gap (granted − used), per identity.
 //!
-//! Pipeline: `providers` (import or collect) → `model::Snapshot` →
+//! Pipeline: `clouds` (import or collect) → `model::Snapshot` →
 //! `analysis::audit` → `report::Report` → renderers. See ARCHITECTURE.md.
 
 pub mod analysis;
@@ -10,6 +10,9 @@ pub mod clouds;
 pub mod config;
 pub mod demo;
 pub mod diff;
+pub mod exit;
 pub mod gate;
 pub mod model;
+pub mod progress;
 pub mod report;
+pub mod time;

@@ -235,13 +235,17 @@ fn the_window_decides_what_counts_as_used() {
         week < full,
         "a 7-day window sees less use ({week}) than 90 days ({full})"
     );
-    // A year later, nothing in the logs is inside the window.
+    // A month later, with a week's window, nothing in the logs is inside it
+    // (an --as-of in the future would be moved to now: see
+    // an_audit_as_of_the_future_audits_as_of_now).
     let later = json_of(&permgap(&[
         "demo",
         "--format",
         "json",
         "--as-of",
-        "2027-11-01T00:00:00Z",
+        "2026-12-01T00:00:00Z",
+        "--window",
+        "7",
     ]));
     for i in later["identities"].as_array().expect("ids") {
         assert_eq!(i["used"], 0, "{}", i["id"]);
@@ -741,4 +745,43 @@ fn import_opens_only_the_files_of_its_accounts_and_range() {
         skipped(&v)
     );
     assert!(!skipped(&v).contains("999988887777"), "{}", skipped(&v));
+}
+
+/// The one rule for time: an audit as of a future time audits as of now
+/// and says so (the window would otherwise run past every log).
+#[test]
+fn an_audit_as_of_the_future_audits_as_of_now() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let snap = tmp.path().join("demo.json");
+    let s = snap.to_string_lossy().to_string();
+    assert_eq!(
+        code(&permgap(&[
+            "demo",
+            "--save-snapshot",
+            &s,
+            "-o",
+            "/dev/null"
+        ])),
+        0
+    );
+    let before = jiff::Timestamp::now();
+    let o = permgap(&[
+        "audit",
+        &s,
+        "--as-of",
+        "2031-05-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let after = jiff::Timestamp::now();
+    let as_of: jiff::Timestamp = json_of(&o)["as_of"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("as_of");
+    assert!(before <= as_of && as_of <= after, "as of {as_of}");
+    assert!(
+        stderr(&o).contains("--as-of 2031-05-01T00:00:00Z lies in the future"),
+        "{}",
+        stderr(&o)
+    );
 }

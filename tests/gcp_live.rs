@@ -443,3 +443,58 @@ fn a_key_file_that_is_not_a_service_account_key_is_a_usage_error() {
         "{err}"
     );
 }
+
+/// The one rule for time: a scan whose `--until` lies in the future reads
+/// usage up to now and audits as of now, not as of that future time (when
+/// every identity would look idle for the days between).
+#[test]
+fn a_scan_with_a_future_until_audits_as_of_now() {
+    let stub = Stub::start(&demo_dir(), &[]);
+    let before: jiff::Timestamp = jiff::Timestamp::now();
+    let o = permgap(&[
+        "scan",
+        "gcp",
+        "--endpoint",
+        &stub.url,
+        "--anonymous",
+        "--until",
+        "2030-01-01T00:00:00Z",
+        "--days",
+        "3650",
+        "--format",
+        "json",
+        "--organization",
+        ORG,
+    ]);
+    let after = jiff::Timestamp::now();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let report = common::report(&o.stdout);
+    let as_of: jiff::Timestamp = report["as_of"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("as_of in {report}"));
+    assert!(
+        before <= as_of && as_of <= after,
+        "as of {as_of}, not the scan's now ({before} .. {after})"
+    );
+    assert!(
+        stderr.contains("--until 2030-01-01T00:00:00Z lies in the future"),
+        "{stderr}"
+    );
+    // The audit logs were asked up to now, never up to 2030.
+    let asked_2030 = stub
+        .requests()
+        .iter()
+        .any(|r| r.to_string().contains("2030-01-01"));
+    assert!(!asked_2030, "a request named the future --until");
+    // Audited as of now, the demo's identities are not all idle: the logs of
+    // the last ten years hold their use.
+    assert!(
+        report["identities"]
+            .as_array()
+            .expect("identities")
+            .iter()
+            .any(|i| i["used"].as_u64().unwrap_or(0) > 0),
+        "{report}"
+    );
+}

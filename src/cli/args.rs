@@ -5,6 +5,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 
+use crate::clouds::args::window_days;
+use crate::clouds::aws::args::{DoctorAws, ImportAws, LiveAws};
+use crate::clouds::gcp::args::{GCP_LAYOUT, ImportGcp, LiveGcp};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "permgap",
@@ -102,288 +106,45 @@ pub enum ImportCommand {
     Gcp(ImportGcp),
 }
 
-/// The export folder's layout, as `import gcp --help` shows it.
-const GCP_LAYOUT: &str = "\
-Layout of DIR (gcloud writes no resource name into a policy export, so the folder names it):
-  organizations/ORG_ID/iam-policy.json   gcloud organizations get-iam-policy ORG_ID --format=json
-  folders/FOLDER_ID/iam-policy.json      gcloud resource-manager folders get-iam-policy FOLDER_ID --format=json
-  projects/PROJECT/iam-policy.json       gcloud projects get-iam-policy PROJECT --format=json
-  projects/PROJECT/ancestors.json        gcloud projects get-ancestors PROJECT --format=json
-  projects/PROJECT/project.json          gcloud projects describe PROJECT --format=json   (optional)
-  projects/PROJECT/service-accounts.json gcloud iam service-accounts list --project PROJECT --format=json
-  projects/PROJECT/keys/EMAIL.json       gcloud iam service-accounts keys list --iam-account EMAIL --managed-by=user --format=json
-  projects/PROJECT/activity/TYPE.json    gcloud policy-intelligence query-activity --project PROJECT --format=json
-                                           --activity-type=TYPE, for TYPE serviceAccountLastAuthentication and
-                                           serviceAccountKeyLastAuthentication (key findings need the latter)
-  projects/PROJECT/insights/NAME.json    gcloud recommender insights list --insight-type=google.iam.policy.Insight
-                                           --location=global --project PROJECT --format=json   (optional)
-  roles/NAME.json                        gcloud iam roles describe ROLE [--project P | --organization O] --format=json
-                                           (custom roles; predefined roles are built in)
-  **/logs/NAME.json                      gcloud logging read 'logName:\"cloudaudit.googleapis.com\"' --project PROJECT
-                                           --freshness=90d --format=json   (also --organization / --folder)
-Every project with an iam-policy.json is audited.";
-
-#[derive(Debug, Args)]
-pub struct ImportGcp {
-    /// The folder of exports (layout below).
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-    /// Where to write the snapshot (JSON).
-    #[arg(long, short, value_name = "SNAPSHOT.json")]
-    pub output: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportAws {
-    /// Output of `aws iam get-account-authorization-details --output json`
-    /// (repeat for several accounts).
-    #[arg(long = "authorization-details", value_name = "FILE", required = true)]
-    pub authorization_details: Vec<PathBuf>,
-    /// A CloudTrail log file or a directory tree of them (`AWSLogs/...`,
-    /// `.json` or `.json.gz`); repeatable.
-    #[arg(long, value_name = "PATH")]
-    pub cloudtrail: Vec<PathBuf>,
-    /// The decoded CSV of `aws iam get-credential-report`.
-    #[arg(long, value_name = "FILE")]
-    pub credential_report: Option<PathBuf>,
-    /// Read only the log files delivered in this many days (default 90
-    /// with `--until`) ending at `--until`, by their path; other files are
-    /// not opened. Without both, every file is read.
-    #[arg(long, value_name = "DAYS", value_parser = window_days)]
-    pub days: Option<u32>,
-    /// The end of that range (RFC 3339; default now with `--days`).
-    #[arg(long, value_name = "RFC3339")]
-    pub until: Option<Timestamp>,
-    /// Where to write the snapshot (JSON).
-    #[arg(long, short, value_name = "SNAPSHOT.json")]
-    pub output: PathBuf,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum DoctorCommand {
     /// AWS: which of permgap's read-only permissions the credentials have.
     Aws(DoctorAws),
 }
 
-#[derive(Debug, Args)]
-pub struct DoctorAws {
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// Also check cloudtrail:LookupEvents in this region.
-    #[arg(long = "lookup-region", value_name = "REGION")]
-    pub lookup_region: Option<String>,
-    /// Also check reading this CloudTrail location (`s3://BUCKET/PREFIX`):
-    /// listing it and reading its first object.
-    #[arg(long = "cloudtrail-s3", value_name = "S3_URL")]
-    pub cloudtrail_s3: Option<String>,
-    /// Also check IAM Access Advisor's two actions (on one user or role).
-    #[arg(long)]
-    pub access_advisor: bool,
-    /// Also check running a query on this Athena table (`DATABASE.TABLE`;
-    /// `LIMIT 0`, so nothing is scanned).
-    #[arg(long = "cloudtrail-athena", value_name = "DATABASE.TABLE")]
-    pub cloudtrail_athena: Option<String>,
-    #[arg(long, value_name = "NAME", default_value = "primary")]
-    pub athena_workgroup: String,
-    #[arg(long, value_name = "S3_URL")]
-    pub athena_output: Option<String>,
-    /// Also check the organization's reads, and that `--role-name` can be
-    /// assumed in every active member account (naming those where not).
-    #[arg(long)]
-    pub org: bool,
-    /// The role assumed in each member account.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole",
-        requires = "org"
-    )]
-    pub role_name: String,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum CollectCommand {
     /// AWS: the account of the current credentials.
-    Aws(CollectAws),
+    Aws(Collect<LiveAws>),
     /// GCP: projects, or every project of an organization, through Google's
     /// APIs.
-    Gcp(CollectGcp),
+    Gcp(Collect<LiveGcp>),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ScanCommand {
     /// AWS: the account of the current credentials.
-    Aws(ScanAws),
+    Aws(Scan<LiveAws>),
     /// GCP: projects, or every project of an organization, through Google's
     /// APIs.
-    Gcp(ScanGcp),
+    Gcp(Scan<LiveGcp>),
 }
 
-/// How to reach Google Cloud: Application Default Credentials
-/// (GOOGLE_APPLICATION_CREDENTIALS, `gcloud auth application-default
-/// login`, the metadata server) unless told otherwise.
+/// `collect CLOUD`: a cloud's live arguments, and where the snapshot goes.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("scope").required(true).multiple(true).args(["project", "organization"])))]
-pub struct LiveGcp {
-    /// A project ID or number (repeatable); the folders and organization
-    /// above it are read for what they bind.
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Vec<String>,
-    /// An organization ID: every active project below it, in every folder
-    /// (repeatable).
-    #[arg(long, value_name = "ORG_ID")]
-    pub organization: Vec<String>,
-    /// A service account key file (JSON) to authenticate with, instead of
-    /// Application Default Credentials.
-    #[arg(long, value_name = "KEY.json")]
-    pub credentials: Option<PathBuf>,
-    /// Act as this service account (the credentials need
-    /// roles/iam.serviceAccountTokenCreator on it).
-    #[arg(long, value_name = "EMAIL")]
-    pub impersonate_service_account: Option<String>,
-    /// Do not read Cloud Audit Logs (then no permission is known used, and
-    /// none is called unused).
-    #[arg(long)]
-    pub no_logs: bool,
-    /// Do not query Policy Analyzer (service account and key last
-    /// authentication; without it no key is called unused).
-    #[arg(long)]
-    pub no_policy_analyzer: bool,
-    /// Do not read IAM Recommender's policy insights.
-    #[arg(long)]
-    pub no_insights: bool,
-    /// How many projects are collected at once.
-    #[arg(long, value_name = "N", default_value = "4", value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// How many days of audit logs to read, ending at `--until`.
-    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
-    pub days: u32,
-    /// The end of the audit logs read (RFC 3339; default now); `scan`
-    /// audits as of it unless `--as-of` says otherwise.
-    #[arg(long, value_name = "RFC3339")]
-    pub until: Option<Timestamp>,
-    /// Send every API call here instead of Google (an emulator or a test
-    /// stub), e.g. http://127.0.0.1:8080.
-    #[arg(long, value_name = "URL", env = "PERMGAP_GCP_ENDPOINT", hide = true)]
-    pub endpoint: Option<String>,
-    /// Send no credentials (with `--endpoint`).
-    #[arg(long, hide = true, requires = "endpoint")]
-    pub anonymous: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct CollectGcp {
+pub struct Collect<L: Args> {
     #[command(flatten)]
-    pub live: LiveGcp,
+    pub live: L,
     /// Where to write the snapshot (JSON).
     #[arg(long, short, value_name = "SNAPSHOT.json")]
     pub output: PathBuf,
 }
 
+/// `scan CLOUD`: a cloud's live arguments, the report's and the gate's.
 #[derive(Debug, Args)]
-pub struct ScanGcp {
+pub struct Scan<L: Args> {
     #[command(flatten)]
-    pub live: LiveGcp,
-    #[command(flatten)]
-    pub report: ReportArgs,
-    #[command(flatten)]
-    pub gate: ScanGate,
-}
-
-/// How to reach AWS: the SDK's standard credential chain and its variables
-/// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) apply.
-#[derive(Debug, Args)]
-pub struct LiveAws {
-    /// A profile of ~/.aws/config (SSO profiles included).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// The region for regional calls (IAM is global; default us-east-1).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// Do not generate and read the credential report.
-    #[arg(long)]
-    pub no_credential_report: bool,
-    /// CloudTrail log files on disk to read as usage (repeatable).
-    #[arg(long, value_name = "PATH")]
-    pub cloudtrail: Vec<PathBuf>,
-    /// Read usage from CloudTrail's LookupEvents API: the management events
-    /// of `--days` ending at `--until` (the API keeps 90 days), about 2
-    /// requests a second per region.
-    #[arg(long)]
-    pub lookup_events: bool,
-    /// A region to look events up in (repeatable). Default: the 17 regions
-    /// enabled in every account, and the configured one; name the opt-in
-    /// regions an account uses. Each region is its own paced run, in
-    /// parallel.
-    #[arg(
-        long = "lookup-region",
-        value_name = "REGION",
-        requires = "lookup_events"
-    )]
-    pub lookup_regions: Vec<String>,
-    /// CloudTrail log files in S3, where a trail delivers them
-    /// (`s3://BUCKET/PREFIX`, the folder holding `AWSLogs/`); repeatable.
-    /// Only the collected account's keys of the last `--days` are read.
-    #[arg(long = "cloudtrail-s3", value_name = "S3_URL")]
-    pub cloudtrail_s3: Vec<String>,
-    /// Read IAM Access Advisor for every user and role: service-level last
-    /// access over 400 days, action-level where AWS tracks it.
-    #[arg(long)]
-    pub access_advisor: bool,
-    /// CloudTrail aggregated in Amazon Athena: the trail's table
-    /// (`DATABASE.TABLE`, the table the Athena User Guide defines for
-    /// CloudTrail). Only (identity, event, outcome, first, last, count) rows
-    /// come back.
-    #[arg(long = "cloudtrail-athena", value_name = "DATABASE.TABLE")]
-    pub cloudtrail_athena: Vec<String>,
-    /// The Athena workgroup to run the query in.
-    #[arg(long, value_name = "NAME", default_value = "primary")]
-    pub athena_workgroup: String,
-    /// Where Athena writes the query's results (`s3://...`), unless the
-    /// workgroup sets it.
-    #[arg(long, value_name = "S3_URL")]
-    pub athena_output: Option<String>,
-    /// Audit every account of the AWS Organization the credentials manage:
-    /// assume `--role-name` in each, fold in the SCPs that apply to it.
-    #[arg(long)]
-    pub org: bool,
-    /// The role assumed in each member account.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole",
-        requires = "org"
-    )]
-    pub role_name: String,
-    /// How many accounts are collected at once.
-    #[arg(long, value_name = "N", default_value = "4", value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// How many days of usage to collect, ending at `--until`.
-    /// LookupEvents keeps 90 days: older ones are not looked up.
-    #[arg(long, value_name = "DAYS", default_value = "90", value_parser = window_days)]
-    pub days: u32,
-    /// The end of the usage collected (RFC 3339; default now). With
-    /// `--days`, the time range read from LookupEvents and S3; `scan`
-    /// audits as of it unless `--as-of` says otherwise.
-    #[arg(long, value_name = "RFC3339")]
-    pub until: Option<Timestamp>,
-}
-
-#[derive(Debug, Args)]
-pub struct CollectAws {
-    #[command(flatten)]
-    pub live: LiveAws,
-    /// Where to write the snapshot (JSON).
-    #[arg(long, short, value_name = "SNAPSHOT.json")]
-    pub output: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct ScanAws {
-    #[command(flatten)]
-    pub live: LiveAws,
+    pub live: L,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -499,13 +260,6 @@ pub struct ReportArgs {
     /// goes to stderr).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-}
-
-fn window_days(s: &str) -> Result<u32, String> {
-    match s.parse::<u32>() {
-        Ok(n) if (1..=3650).contains(&n) => Ok(n),
-        _ => Err(format!("{s:?} is not a number of days between 1 and 3650")),
-    }
 }
 
 #[derive(Debug, Args)]

@@ -1,10 +1,8 @@
 //! The command line: argument parsing, wiring of the stages, exit codes.
-//! No analysis here.
+//! No analysis here, and no cloud: each subcommand that names a cloud hands
+//! its arguments to that cloud's folder (`src/clouds/<cloud>/`).
 
 mod args;
-mod collect;
-mod collect_gcp;
-mod progress;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -12,57 +10,20 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 
 use crate::analysis::{self, AuditConfig, findings};
-use crate::clouds::InputFile;
-use crate::clouds::aws::catalog as aws;
-use crate::clouds::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
-use crate::clouds::aws::credential_report::import_credential_report;
-use crate::clouds::aws::import::import_authorization_details;
-use crate::clouds::aws::live::{self, CheckStatus};
+use crate::clouds::{self, Run, aws, gcp};
 use crate::config::{self, Config};
 use crate::gate::{Baseline, Verdict};
-use crate::model::{Skipped, Snapshot, SourceKind};
+use crate::model::Snapshot;
 use crate::report::table::TableOptions;
 use crate::report::{self, Report};
+use crate::time;
 pub use args::{Cli, ColorChoice, Command, Format};
 
-/// The exit codes, documented in the README. Chosen here and nowhere else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Complete result.
-    Ok = 0,
-    /// `check` found the gap over a threshold (later).
-    GateFailed = 1,
-    /// Usage or configuration error.
-    Usage = 2,
-    /// Collection failed, or the result is partial.
-    Partial = 3,
-}
-
-/// An error and the exit code it maps to.
-struct Failure {
-    exit: Exit,
-    error: anyhow::Error,
-}
-
-fn usage(error: anyhow::Error) -> Failure {
-    Failure {
-        exit: Exit::Usage,
-        error,
-    }
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(error: anyhow::Error) -> Self {
-        Failure {
-            exit: Exit::Partial,
-            error,
-        }
-    }
-}
+pub use crate::exit::Exit;
+use crate::exit::{Failure, usage};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -90,68 +51,73 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Exit, Failure> {
+    // The command's one now: every range and window is resolved against it.
+    let run = Run {
+        quiet: cli.quiet,
+        threads: threads(),
+        now: Timestamp::now(),
+    };
+    let now = run.now;
     match &cli.command {
-        Command::Import(args::ImportCommand::Aws(a)) => import_aws(cli, a),
-        Command::Import(args::ImportCommand::Gcp(a)) => {
-            if !a.dir.is_dir() {
-                return Err(usage(anyhow!(
-                    "{}: not a folder; give the folder of `gcloud` exports (see `permgap import gcp --help`)",
-                    a.dir.display()
-                )));
+        Command::Import(args::ImportCommand::Aws(a)) => {
+            if let Some(until) = a.until {
+                note_moved(cli, "--until", time::end(Some(until), now));
             }
-            let snap = crate::clouds::gcp::import::import_dir(&a.dir);
-            save_snapshot(cli, &a.output, &snap)
+            save_snapshot(cli, &a.output, &aws::command::import(&run, a)?)
+        }
+        Command::Import(args::ImportCommand::Gcp(a)) => {
+            save_snapshot(cli, &a.output, &gcp::collect::import(a)?)
         }
         Command::Collect(args::CollectCommand::Aws(a)) => {
-            let snap = collect::collect_aws(cli, &a.live)?;
-            save_snapshot(cli, &a.output, &snap)
+            let range = usage_range(cli, &a.live.range, now);
+            save_snapshot(
+                cli,
+                &a.output,
+                &aws::collect::collect(&run, &a.live, &range)?,
+            )
+        }
+        Command::Collect(args::CollectCommand::Gcp(a)) => {
+            let range = usage_range(cli, &a.live.range, now);
+            save_snapshot(
+                cli,
+                &a.output,
+                &gcp::collect::collect(&run, &a.live, &range)?,
+            )
         }
         Command::Scan(args::ScanCommand::Aws(a)) => {
             let gate = scan_gate(&a.gate)?;
-            let snap = collect::collect_aws(cli, &a.live)?;
-            scan_report(cli, &snap, a.live.until, &a.report, gate.as_ref())
-        }
-        Command::Collect(args::CollectCommand::Gcp(a)) => {
-            let snap = collect_gcp::collect_gcp(cli, &a.live)?;
-            save_snapshot(cli, &a.output, &snap)
+            let range = usage_range(cli, &a.live.range, now);
+            let snap = aws::collect::collect(&run, &a.live, &range)?;
+            scan_report(cli, &snap, &range, now, &a.report, gate.as_ref())
         }
         Command::Scan(args::ScanCommand::Gcp(a)) => {
             let gate = scan_gate(&a.gate)?;
-            let snap = collect_gcp::collect_gcp(cli, &a.live)?;
-            scan_report(cli, &snap, a.live.until, &a.report, gate.as_ref())
+            let range = usage_range(cli, &a.live.range, now);
+            let snap = gcp::collect::collect(&run, &a.live, &range)?;
+            scan_report(cli, &snap, &range, now, &a.report, gate.as_ref())
         }
         Command::Audit(a) => {
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
-            audit_and_render(
-                cli,
-                &snap,
-                a.report.as_of.unwrap_or_else(Timestamp::now),
-                &a.report,
-                None,
-            )
+            let as_of = as_of(cli, a.report.as_of, now);
+            audit_and_render(cli, &snap, as_of, &a.report, None)
         }
         Command::Check(a) => {
             let gate = load_gate(&a.gate)?;
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
-            audit_and_render(
-                cli,
-                &snap,
-                a.report.as_of.unwrap_or_else(Timestamp::now),
-                &a.report,
-                Some(&gate),
-            )
+            let as_of = as_of(cli, a.report.as_of, now);
+            audit_and_render(cli, &snap, as_of, &a.report, Some(&gate))
         }
         Command::Init(a) => init(cli, a),
-        Command::Baseline(a) => baseline(cli, a),
-        Command::Diff(a) => diff(cli, a),
+        Command::Baseline(a) => baseline(cli, a, now),
+        Command::Diff(a) => diff(cli, a, now),
         Command::Demo(a) => {
             let gate = scan_gate(&a.gate)?;
-            let snap = demo_snapshot(cli)?;
+            let snap = demo_snapshot(&run)?;
             if let Some(p) = &a.save_snapshot {
                 save_snapshot(cli, p, &snap)?;
             }
             let as_of = match &a.report.as_of {
-                Some(t) => *t,
+                Some(_) => as_of(cli, a.report.as_of, now),
                 None => crate::demo::DEMO_AS_OF
                     .parse()
                     .map_err(|e| anyhow!("demo date: {e}"))?,
@@ -162,22 +128,49 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             let (cloud, pattern) = c.cloud();
             catalog(cloud, pattern.unwrap_or("*"))
         }
-        Command::Doctor(args::DoctorCommand::Aws(a)) => doctor_aws(a),
+        Command::Doctor(args::DoctorCommand::Aws(a)) => aws::command::doctor(&run, a),
         Command::Explain { id } => explain(id.as_deref()),
     }
 }
 
-/// A scan's audit: as of `--as-of`, else the end of the usage collected
-/// (`--until`), else now.
+/// The usage a collection reads, by the one rule for time.
+fn usage_range(cli: &Cli, range: &clouds::args::UsageRange, now: Timestamp) -> time::Range {
+    let r = range.resolve(now);
+    note_moved(cli, "--until", r.end);
+    r
+}
+
+/// The end of an audit's window: `--as-of`, else now; never after now.
+fn as_of(cli: &Cli, asked: Option<Timestamp>, now: Timestamp) -> Timestamp {
+    let end = time::end(asked, now);
+    note_moved(cli, "--as-of", end);
+    end.at
+}
+
+/// Says on stderr that a time asked for lay in the future and was moved to now.
+fn note_moved(cli: &Cli, flag: &str, end: time::End) {
+    if let (Some(asked), false) = (end.moved_from, cli.quiet) {
+        eprintln!(
+            "note: {flag} {asked} lies in the future; no usage does: it ends now ({})",
+            end.at
+        );
+    }
+}
+
+/// A scan's audit: as of `--as-of`, else the end of the usage collected.
 fn scan_report(
     cli: &Cli,
     snap: &Snapshot,
-    until: Option<Timestamp>,
+    range: &time::Range,
+    now: Timestamp,
     report: &args::ReportArgs,
     gate: Option<&Gate>,
 ) -> Result<Exit, Failure> {
-    let as_of = report.as_of.or(until).unwrap_or_else(Timestamp::now);
-    audit_and_render(cli, snap, as_of, report, gate)
+    let end = time::scan_as_of(report.as_of, range, now);
+    if report.as_of.is_some() {
+        note_moved(cli, "--as-of", end);
+    }
+    audit_and_render(cli, snap, end.at, report, gate)
 }
 
 /// The gate's configuration and baseline, loaded before any work: a bad
@@ -218,88 +211,11 @@ fn scan_gate(a: &args::ScanGate) -> Result<Option<Gate>, Failure> {
     a.check.then(|| load_gate(&a.gate)).transpose()
 }
 
-fn progress(cli: &Cli, len: usize, what: &str) -> ProgressBar {
-    if cli.quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} files ({eta})") {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb.set_message(what.to_string());
-    pb
-}
-
-/// The async runtime of the live commands.
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?)
-}
-
 /// `--threads`, set once at start; default every core.
 static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
 fn threads() -> usize {
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-/// The AWS accounts of a snapshot: the log files of others are not opened.
-fn aws_accounts(snap: &Snapshot) -> Option<std::collections::BTreeSet<String>> {
-    let ids: std::collections::BTreeSet<String> = snap
-        .systems
-        .iter()
-        .filter(|s| s.cloud == crate::catalog::Cloud::Aws)
-        .map(|s| s.id.clone())
-        .collect();
-    (!ids.is_empty()).then_some(ids)
-}
-
-fn import_aws(cli: &Cli, a: &args::ImportAws) -> Result<Exit, Failure> {
-    // Paths that do not exist are usage errors, caught before any work.
-    for p in a
-        .authorization_details
-        .iter()
-        .chain(&a.cloudtrail)
-        .chain(&a.credential_report)
-    {
-        if !p.exists() {
-            return Err(usage(anyhow!("{} does not exist", p.display())));
-        }
-    }
-    let mut snap = Snapshot::new();
-    for f in &a.authorization_details {
-        if let Err(e) = import_authorization_details(&mut snap, &InputFile::Path(f.clone())) {
-            snap.coverage.skipped.push(Skipped {
-                input: f.display().to_string(),
-                reason: e.to_string(),
-            });
-        }
-    }
-    if let Some(f) = &a.credential_report
-        && let Err(e) = import_credential_report(&mut snap, &InputFile::Path(f.clone()))
-    {
-        snap.coverage.skipped.push(Skipped {
-            input: f.display().to_string(),
-            reason: e.to_string(),
-        });
-    }
-    let filter = FileFilter {
-        accounts: aws_accounts(&snap),
-        range: (a.until.is_some() || a.days.is_some()).then(|| {
-            let end = a.until.unwrap_or_else(Timestamp::now);
-            let days = i64::from(a.days.unwrap_or(90));
-            (
-                end.checked_sub(jiff::Span::new().hours(days * 24))
-                    .unwrap_or(end),
-                end,
-            )
-        }),
-    };
-    add_cloudtrail(cli, &mut snap, &a.cloudtrail, &filter);
-    snap.normalize();
-    save_snapshot(cli, &a.output, &snap)
 }
 
 /// Writes a snapshot, says what it holds, and gives the exit code: partial
@@ -334,73 +250,12 @@ fn summary(snap: &Snapshot) -> String {
     )
 }
 
-/// Reads CloudTrail files or trees given on the command line into `snap`.
-fn add_cloudtrail(
-    cli: &Cli,
-    snap: &mut Snapshot,
-    paths: &[std::path::PathBuf],
-    filter: &FileFilter,
-) {
-    let mut inputs = Vec::new();
-    for p in paths {
-        let (files, skipped) = cloudtrail::list_files(p);
-        snap.coverage.skipped.extend(skipped);
-        if files.is_empty() {
-            snap.coverage.skipped.push(Skipped {
-                input: p.display().to_string(),
-                reason: "no CloudTrail log file (*.json, *.json.gz) found here".into(),
-            });
-        }
-        inputs.push(CloudTrailInput {
-            label: p.display().to_string(),
-            files,
-            kind: SourceKind::AwsCloudtrailFiles,
-            answered: None,
-        });
-    }
-    read_cloudtrail(cli, snap, &inputs, filter);
-}
-
-fn read_cloudtrail(
-    cli: &Cli,
-    snap: &mut Snapshot,
-    inputs: &[CloudTrailInput],
-    filter: &FileFilter,
-) {
-    let total = inputs.iter().map(|i| i.files.len()).sum();
-    if total == 0 {
-        return;
-    }
-    let pb = progress(cli, total, "CloudTrail");
-    cloudtrail::import_cloudtrail(snap, aws::catalog(), inputs, filter, threads(), &|| {
-        pb.inc(1)
-    });
-    pb.finish_and_clear();
-}
-
-fn demo_snapshot(cli: &Cli) -> Result<Snapshot> {
+/// The built-in demo organization: each cloud's part, in one snapshot.
+fn demo_snapshot(run: &Run) -> Result<Snapshot> {
     let mut snap = Snapshot::new();
-    let gaad =
-        crate::demo::authorization_details().context("the demo data is missing from this build")?;
-    import_authorization_details(&mut snap, &gaad)?;
-    if let Some(cr) = crate::demo::credential_report() {
-        import_credential_report(&mut snap, &cr)?;
+    for p in clouds::CLOUDS {
+        snap.merge(p.demo(run)?);
     }
-    let inputs = [CloudTrailInput {
-        label: "demo/aws/cloudtrail".into(),
-        files: crate::demo::cloudtrail(),
-        kind: SourceKind::AwsCloudtrailFiles,
-        answered: None,
-    }];
-    let filter = FileFilter {
-        accounts: aws_accounts(&snap),
-        range: None,
-    };
-    read_cloudtrail(cli, &mut snap, &inputs, &filter);
-    snap.merge(crate::clouds::gcp::import::import_files(
-        "demo/gcp",
-        crate::demo::gcp_files(),
-    ));
     snap.normalize();
     Ok(snap)
 }
@@ -558,15 +413,10 @@ fn init(cli: &Cli, a: &args::InitArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
-fn baseline(cli: &Cli, a: &args::BaselineArgs) -> Result<Exit, Failure> {
+fn baseline(cli: &Cli, a: &args::BaselineArgs, now: Timestamp) -> Result<Exit, Failure> {
     let config = load_config(a.config.as_deref())?;
     let snap = read_snapshot(&a.snapshot).map_err(usage)?;
-    let report = build_report(
-        &snap,
-        a.as_of.unwrap_or_else(Timestamp::now),
-        a.window,
-        Some(&config),
-    );
+    let report = build_report(&snap, as_of(cli, a.as_of, now), a.window, Some(&config));
     let base = Baseline::from_report(&report);
     let file = create(&a.output)?;
     let mut w = std::io::BufWriter::new(file);
@@ -628,8 +478,8 @@ fn diff_side(path: &Path, as_of: Timestamp, window: u32) -> Result<crate::diff::
         .with_context(|| format!("the audit of {}", path.display()))?)
 }
 
-fn diff(cli: &Cli, a: &args::DiffArgs) -> Result<Exit, Failure> {
-    let as_of = a.as_of.unwrap_or_else(Timestamp::now);
+fn diff(cli: &Cli, a: &args::DiffArgs, now: Timestamp) -> Result<Exit, Failure> {
+    let as_of = as_of(cli, a.as_of, now);
     let old = diff_side(&a.old, as_of, a.window)?;
     let new = diff_side(&a.new, as_of, a.window)?;
     let d = crate::diff::compare(&old, &new);
@@ -679,72 +529,6 @@ fn list_catalog(
         cat.source
     );
     Ok(Exit::Ok)
-}
-
-fn doctor_aws(a: &args::DoctorAws) -> Result<Exit, Failure> {
-    let opts = live::LiveOptions {
-        profile: a.profile.clone(),
-        region: a.region.clone(),
-        ..Default::default()
-    };
-    let rt = runtime()?;
-    let checks = rt.block_on(async {
-        let conf = live::sdk_config(&opts).await;
-        let checks = live::DoctorOptions {
-            lookup_region: a.lookup_region.clone(),
-            s3_url: a.cloudtrail_s3.clone(),
-            access_advisor: a.access_advisor,
-            org_role: a.org.then(|| a.role_name.clone()),
-            athena: a.cloudtrail_athena.as_ref().map(|t| {
-                crate::clouds::aws::athena::AthenaTarget {
-                    table: t.clone(),
-                    workgroup: a.athena_workgroup.clone(),
-                    output: a.athena_output.clone(),
-                }
-            }),
-        };
-        live::doctor(&conf, &checks).await
-    });
-    let mut out = std::io::stdout().lock();
-    let mut text = String::new();
-    for c in &checks {
-        let status = match (c.status, c.required) {
-            (CheckStatus::Ok, _) => "ok",
-            (CheckStatus::Denied, true) => "MISSING",
-            (CheckStatus::Denied, false) => "missing",
-            (CheckStatus::Failed, _) => "error",
-        };
-        text.push_str(&format!("{status:8} {:36} {}\n", c.what, c.detail));
-    }
-    let of = |s| {
-        checks
-            .iter()
-            .filter(|c| c.status == s)
-            .map(|c| c.what.as_str())
-            .collect::<Vec<_>>()
-    };
-    let (missing, failed) = (of(CheckStatus::Denied), of(CheckStatus::Failed));
-    if !missing.is_empty() {
-        text.push_str(&format!(
-            "missing: {}. Add them to the identity's policy (the README lists permgap's read-only policy).\n",
-            missing.join(", ")
-        ));
-    }
-    if !failed.is_empty() {
-        text.push_str(&format!(
-            "could not check: {} (see above).\n",
-            failed.join(", ")
-        ));
-    }
-    if missing.is_empty() && failed.is_empty() {
-        text.push_str("permgap can collect this account.\n");
-    }
-    out.write_all(text.as_bytes()).context("cannot write")?;
-    Ok(if missing.is_empty() && failed.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Partial
-    })
 }
 
 fn explain(id: Option<&str>) -> Result<Exit, Failure> {

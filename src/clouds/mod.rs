@@ -3,8 +3,10 @@
 //! rules, and one [`Provider`] in [`CLOUDS`]. Code outside `src/clouds/` and
 //! `src/model/` never asks which cloud it has: it asks the cloud's provider.
 
+pub mod args;
 pub mod aws;
 pub mod gcp;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -58,6 +60,30 @@ pub trait Provider: Sync {
 
     /// `permgap catalog CLOUD [PATTERN]`; the error says how to write one.
     fn listing(&self, pattern: &str) -> Result<Listing, String>;
+
+    /// This cloud's part of the built-in demo organization.
+    fn demo(&self, run: &Run) -> anyhow::Result<Snapshot>;
+}
+
+/// What a command hands a cloud's import or collection: whether to show
+/// progress, the threads that read files, and the command's one now (see
+/// [`crate::time`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    pub quiet: bool,
+    pub threads: usize,
+    pub now: jiff::Timestamp,
+}
+
+impl Run {
+    /// The async runtime of a live collection.
+    pub fn runtime(&self) -> Result<tokio::runtime::Runtime, crate::exit::Failure> {
+        use anyhow::Context;
+        Ok(tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?)
+    }
 }
 
 /// Every cloud permgap audits, in the order a permission's spelling is

@@ -1,9 +1,12 @@
 //! AWS: the IAM policy language, the importers of `aws iam` exports, and
 //! CloudTrail.
 
+pub mod args;
 pub mod athena;
 pub mod catalog;
 pub mod cloudtrail;
+pub mod collect;
+pub mod command;
 pub mod credential_report;
 pub mod import;
 pub mod live;
@@ -69,5 +72,9 @@ impl Provider for Aws {
             catalog: cat,
             label: pattern.to_string(),
         })
+    }
+
+    fn demo(&self, run: &super::Run) -> anyhow::Result<Snapshot> {
+        command::demo(run)
     }
 }

@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use google_cloud_auth::credentials::{CacheableResource, Credentials};
 use google_cloud_gax::paginator::{ItemPaginator as _, Paginator as _};
 use google_cloud_iam_admin_v1::model::RoleView;
@@ -202,28 +202,29 @@ pub async fn collect(
         .flat_map(|f| f.ancestors.iter().cloned())
         .collect();
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = crate::clouds::tasks::Named::default();
     let opts_arc = Arc::new(opts.clone());
     for f in found.values().cloned() {
         let (c, sem, o) = (c.clone(), sem.clone(), opts_arc.clone());
-        tasks.spawn(async move {
+        tasks.spawn(format!("projects/{}", f.id), async move {
             let _permit = sem.acquire_owned().await;
-            let name = format!("projects/{}", f.id);
-            (name, project(&c, &f, &o).await)
+            project(&c, &f, &o).await
         });
     }
     for r in above {
         let (c, sem, o) = (c.clone(), sem.clone(), opts_arc.clone());
-        tasks.spawn(async move {
+        tasks.spawn(r.clone(), async move {
             let _permit = sem.acquire_owned().await;
-            let out = resource_above(&c, &r, &o).await;
-            (r, out)
+            resource_above(&c, &r, &o).await
         });
     }
-    while let Some(done) = tasks.join_next().await {
-        let (name, o) = done.map_err(|e| anyhow!("a collection task failed: {e}"))?;
+    // A task that fails is skipped and named; the others are kept.
+    while let Some((name, done)) = tasks.next().await {
         progress.done(&name);
-        out.extend(o);
+        match done {
+            Ok(o) => out.extend(o),
+            Err(why) => out.skip(name, why),
+        }
     }
     role_definitions(&c, &mut out).await;
 

@@ -2,8 +2,10 @@
 //! roles, service accounts and their keys, and Cloud Audit Logs, read from
 //! `gcloud` exports ([`import`]) into the common snapshot.
 
+pub mod args;
 pub mod auditlog;
 pub mod catalog;
+pub mod collect;
 pub mod import;
 pub mod live;
 pub mod members;
@@ -127,5 +129,9 @@ impl Provider for Gcp {
             catalog: cat,
             label: pattern.to_string(),
         })
+    }
+
+    fn demo(&self, _run: &super::Run) -> anyhow::Result<Snapshot> {
+        Ok(collect::demo())
     }
 }

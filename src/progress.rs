@@ -11,13 +11,28 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::Cli;
-
 const TICK: Duration = Duration::from_millis(120);
+
+/// Whether progress is drawn: not with `--quiet`, nor when stderr is not a
+/// terminal.
+fn shown(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal()
+}
+
+/// One bar of `len` steps drawn with `template` (indicatif's); its length
+/// can be set later, when it is known.
+pub fn bar(quiet: bool, len: u64, template: &str) -> ProgressBar {
+    if !shown(quiet) {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    pb.set_style(style(template));
+    pb
+}
 
 /// The progress display of one collection.
 #[derive(Clone)]
-pub(super) struct Bars {
+pub struct Bars {
     multi: MultiProgress,
     visible: bool,
 }
@@ -29,8 +44,8 @@ fn style(template: &str) -> ProgressStyle {
 }
 
 impl Bars {
-    pub(super) fn new(cli: &Cli) -> Bars {
-        if cli.quiet || !std::io::stderr().is_terminal() {
+    pub fn new(quiet: bool) -> Bars {
+        if !shown(quiet) {
             return Bars::with_target(ProgressDrawTarget::hidden(), false);
         }
         Bars::with_target(ProgressDrawTarget::stderr(), true)
@@ -52,7 +67,7 @@ impl Bars {
     }
 
     /// The bar of accounts done (with one account, a line saying what runs).
-    pub(super) fn accounts(&self, total: usize) -> ProgressBar {
+    pub fn accounts(&self, total: usize) -> ProgressBar {
         let pb = ProgressBar::new(total as u64);
         pb.set_style(style(if total > 1 {
             "{spinner} accounts [{bar:30}] {pos}/{len} {msg}"
@@ -64,7 +79,7 @@ impl Bars {
     }
 
     /// A line of its own (S3 listing and the like), under the others.
-    pub(super) fn line(&self, what: &str) -> ProgressBar {
+    pub fn line(&self, what: &str) -> ProgressBar {
         let pb = ProgressBar::new_spinner();
         pb.set_style(style("{spinner} {msg}"));
         pb.set_message(what.to_string());
@@ -72,7 +87,7 @@ impl Bars {
     }
 
     /// The line of an account being collected.
-    pub(super) fn account(&self, label: &str) -> AccountBars {
+    pub fn account(&self, label: &str) -> AccountBars {
         let line = ProgressBar::new_spinner();
         line.set_style(style("{spinner} {prefix}: {msg}"));
         line.set_prefix(label.to_string());
@@ -86,7 +101,7 @@ impl Bars {
 }
 
 /// An account's line and the lines of its sources.
-pub(super) struct AccountBars {
+pub struct AccountBars {
     multi: MultiProgress,
     visible: bool,
     line: ProgressBar,
@@ -95,13 +110,13 @@ pub(super) struct AccountBars {
 
 impl AccountBars {
     /// What the account's collection is doing now.
-    pub(super) fn step(&self, what: &str) {
+    pub fn step(&self, what: &str) {
         self.line.set_message(what.to_string());
     }
 
     /// A source's line under the account's: a bar of `len` `unit`s when the
     /// total is known, else a counter the caller sets the message of.
-    pub(super) fn source(&self, name: &str, len: Option<u64>, unit: &str) -> ProgressBar {
+    pub fn source(&self, name: &str, len: Option<u64>, unit: &str) -> ProgressBar {
         let pb = match len {
             Some(n) => {
                 let pb = ProgressBar::new(n);

@@ -10,13 +10,15 @@ use anyhow::{Context, anyhow};
 use aws_config::SdkConfig;
 use jiff::Timestamp;
 
-use super::progress::{AccountBars, Bars};
-use super::{Cli, Failure, add_cloudtrail, args, read_cloudtrail, runtime, threads, usage};
-use crate::clouds::InputFile;
-use crate::clouds::aws::catalog as aws;
-use crate::clouds::aws::cloudtrail::{self, CloudTrailInput, FileFilter};
-use crate::clouds::aws::live::{self, LiveError, LiveOptions};
+use super::args::LiveAws;
+use super::catalog as aws;
+use super::cloudtrail::{self, CloudTrailInput, FileFilter};
+use super::command::{accounts_of, add_cloudtrail, read_cloudtrail};
+use super::live::{self, LiveError, LiveOptions};
+use crate::clouds::{InputFile, Run};
+use crate::exit::{Failure, usage};
 use crate::model::{Policy, PolicyKind, Skipped, Snapshot, SourceKind, Warning};
+use crate::progress::{AccountBars, Bars};
 
 /// What the LookupEvents source is asked, owned so that account tasks can
 /// carry it.
@@ -25,30 +27,12 @@ struct Lookup {
     regions: Vec<String>,
     start: Timestamp,
     end: Timestamp,
+    /// Threads reading what comes back.
+    threads: usize,
 }
 
 /// LookupEvents keeps this many days.
 const LOOKUP_DAYS: i64 = 90;
-
-/// The time range of the usage collected: `--days` ending at `--until`
-/// (default now, and never later).
-fn range(a: &args::LiveAws, now: Timestamp) -> (Timestamp, Timestamp) {
-    usage_range(a.days, a.until, now)
-}
-
-/// `days` ending at `until` (default now, and never later): the usage a
-/// live collection reads, for every cloud.
-pub(super) fn usage_range(
-    days: u32,
-    until: Option<Timestamp>,
-    now: Timestamp,
-) -> (Timestamp, Timestamp) {
-    let end = until.map_or(now, |u| u.min(now));
-    let start = end
-        .checked_sub(jiff::Span::new().hours(i64::from(days) * 24))
-        .unwrap_or(end);
-    (start, end)
-}
 
 /// One account to collect.
 struct Job {
@@ -64,7 +48,9 @@ struct Job {
     own: bool,
 }
 
-pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Failure> {
+/// Collects the account of the credentials, or with `--org` every account
+/// of the organization, reading usage over `range`.
+pub fn collect(run: &Run, a: &LiveAws, range: &crate::time::Range) -> Result<Snapshot, Failure> {
     for p in &a.cloudtrail {
         if !p.exists() {
             return Err(usage(anyhow!("{} does not exist", p.display())));
@@ -76,8 +62,8 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         no_credential_report: a.no_credential_report,
     };
     let advisor = a.access_advisor;
-    let now = Timestamp::now();
-    let (start, end) = range(a, now);
+    let now = run.now;
+    let (start, end) = (range.start, range.end.at);
     let kept = now
         .checked_sub(jiff::Span::new().hours(LOOKUP_DAYS * 24))
         .unwrap_or(now);
@@ -96,9 +82,10 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
         regions: a.lookup_regions.clone(),
         start: start.max(kept),
         end,
+        threads: run.threads,
     });
-    let rt = runtime()?;
-    let bars = Bars::new(cli);
+    let rt = run.runtime()?;
+    let bars = Bars::new(run.quiet);
 
     let (results, warnings, s3, athena) = rt
         .block_on(async {
@@ -119,9 +106,8 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                 (vec![job], Vec::new())
             };
             let accounts_bar = bars.accounts(jobs.len());
-            let sem = Arc::new(tokio::sync::Semaphore::new(usize::from(a.concurrency)));
-            let mut set = tokio::task::JoinSet::new();
-            let mut labels = std::collections::HashMap::new();
+            let sem = Arc::new(tokio::sync::Semaphore::new(a.concurrency.get()));
+            let mut set = crate::clouds::tasks::Named::default();
             for job in jobs {
                 let (opts, lookup, bars, accounts_bar, sem) = (
                     opts.clone(),
@@ -130,26 +116,19 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
                     accounts_bar.clone(),
                     sem.clone(),
                 );
-                let label = job.label.clone();
-                let task = set.spawn(async move {
+                set.spawn(job.label.clone(), async move {
                     let _permit = sem.acquire_owned().await;
-                    let label = job.label.clone();
                     // Its lines go when it ends, even by a panic (on drop).
-                    let lines = bars.account(&label);
+                    let lines = bars.account(&job.label);
                     let r = collect_one(job, &opts, lookup.as_ref(), advisor, &lines).await;
                     accounts_bar.inc(1);
-                    (label, r)
+                    r
                 });
-                labels.insert(task.id(), label);
             }
             let mut results = Vec::new();
-            while let Some(r) = set.join_next_with_id().await {
-                results.push(match r {
-                    Ok((_, done)) => done,
-                    Err(e) => {
-                        task_failed(labels.get(&e.id()).map_or("an account", String::as_str), &e)
-                    }
-                });
+            while let Some((label, r)) = set.next().await {
+                let r = r.unwrap_or_else(|why| Err(task_failed(&label, why)));
+                results.push((label, r));
             }
             accounts_bar.finish_and_clear();
             results.sort_by(|x, y| x.0.cmp(&y.0));
@@ -166,7 +145,7 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
     let org_role = a.org.then_some(a.role_name.as_str());
     let mut snap = merge_accounts(results, warnings, org_role)?;
     snap.coverage.warnings.extend(notes);
-    if !cli.quiet {
+    if !run.quiet {
         for sys in &snap.systems {
             eprintln!("collected account {}", sys.id);
         }
@@ -228,11 +207,11 @@ pub(super) fn collect_aws(cli: &Cli, a: &args::LiveAws) -> Result<Snapshot, Fail
     // Files of other accounts, or delivered outside the range, are not
     // opened.
     let filter = FileFilter {
-        accounts: super::aws_accounts(&snap),
+        accounts: accounts_of(&snap),
         range: Some((start, end)),
     };
-    read_cloudtrail(cli, &mut snap, &inputs, &filter);
-    add_cloudtrail(cli, &mut snap, &a.cloudtrail, &filter);
+    read_cloudtrail(run, &mut snap, &inputs, &filter);
+    add_cloudtrail(run, &mut snap, &a.cloudtrail, &filter);
     snap.normalize();
     drop(rt);
     Ok(snap)
@@ -349,7 +328,9 @@ async fn collect_one(
         let results = lookup_regions(&job.conf, &account, job.own, l, lines).await;
         let asked = !l.regions.is_empty();
         let range = (l.start, l.end);
-        tokio::task::block_in_place(|| fold_lookups(&mut snap, &account, asked, range, results));
+        tokio::task::block_in_place(|| {
+            fold_lookups(&mut snap, &account, asked, range, results, l.threads)
+        });
     }
     if advisor {
         lines.step("IAM Access Advisor");
@@ -437,33 +418,23 @@ async fn lookup_regions(
     regions.sort();
     regions.dedup();
     let (start, end) = (l.start, l.end);
-    let mut set = tokio::task::JoinSet::new();
-    let mut names = std::collections::HashMap::new();
+    let mut set = crate::clouds::tasks::Named::default();
     for region in regions {
         let (conf, account) = (conf.clone(), account.to_string());
         let pb = lines.source(&format!("LookupEvents {region}"), None, "");
         pb.set_message("first page");
-        let name = region.clone();
-        let task = set.spawn(async move {
+        set.spawn(region.clone(), async move {
             let on_page = |n: usize| pb.set_message(format!("{n} events"));
             let r = live::lookup_events(&conf, &account, &region, start, end, &on_page).await;
             // A region done leaves the screen to those still running.
             pb.finish_and_clear();
-            (region, r)
+            r
         });
-        names.insert(task.id(), name);
     }
     let mut out = Vec::new();
-    while let Some(r) = set.join_next_with_id().await {
-        out.push(match r {
-            Ok((_, done)) => done,
-            Err(e) => {
-                let region = names.get(&e.id()).cloned().unwrap_or_default();
-                let (_, failed) =
-                    task_failed::<(InputFile, usize)>(&format!("region {region}"), &e);
-                (region, failed)
-            }
-        });
+    while let Some((region, r)) = set.next().await {
+        let r = r.unwrap_or_else(|why| Err(task_failed(&format!("region {region}"), why)));
+        out.push((region, r));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -471,13 +442,12 @@ async fn lookup_regions(
 
 /// A task that panicked or was cancelled still leaves a failure named by
 /// what it was collecting, which shows as skipped.
-fn task_failed<T>(what: &str, e: &tokio::task::JoinError) -> (String, Result<T, LiveError>) {
-    let err = LiveError::Call {
+fn task_failed(what: &str, why: String) -> LiveError {
+    LiveError::Call {
         account: what.to_string(),
         operation: "collection task",
-        message: e.to_string(),
-    };
-    (what.to_string(), Err(err))
+        message: why,
+    }
 }
 
 /// Whether a denial names a service control policy: AWS's AccessDenied
@@ -496,6 +466,7 @@ fn fold_lookups(
     asked: bool,
     range: (Timestamp, Timestamp),
     results: Vec<LookupResult>,
+    threads: usize,
 ) {
     let regions: Vec<&str> = results.iter().map(|r| r.0.as_str()).collect();
     // A default region closed by an SCP while others answer: nothing can be
@@ -572,7 +543,7 @@ fn fold_lookups(
         answered,
     };
     let all = FileFilter::default();
-    cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], &all, threads(), &|| {});
+    cloudtrail::import_cloudtrail(snap, aws::catalog(), &[input], &all, threads, &|| {});
     for src in &mut snap.coverage.sources {
         if src.kind == SourceKind::AwsCloudtrailLookup {
             src.regions = Some(read.clone());
@@ -587,7 +558,7 @@ type AthenaRows = Vec<(String, Result<Vec<Vec<Option<String>>>, LiveError>)>;
 async fn athena_rows(
     conf: &SdkConfig,
     accounts: &[String],
-    a: &args::LiveAws,
+    a: &LiveAws,
     (start, end): (Timestamp, Timestamp),
     bars: &Bars,
 ) -> AthenaRows {
@@ -633,7 +604,7 @@ async fn athena_rows(
 async fn s3_inputs(
     conf: &SdkConfig,
     accounts: &[String],
-    a: &args::LiveAws,
+    a: &LiveAws,
     (start, end): (Timestamp, Timestamp),
     bars: &Bars,
 ) -> Vec<(
@@ -749,7 +720,7 @@ mod tests {
     #[test]
     fn an_empty_lookup_answer_covers_the_account_over_the_range() {
         let mut s = Snapshot::new();
-        fold_lookups(&mut s, "1", false, RANGE, vec![looked_up("eu-west-1")]);
+        fold_lookups(&mut s, "1", false, RANGE, vec![looked_up("eu-west-1")], 1);
         let src = s
             .coverage
             .sources
@@ -769,6 +740,7 @@ mod tests {
             false,
             RANGE,
             vec![denied("eu-west-1", IDENTITY)],
+            1,
         );
         assert!(
             s.coverage
@@ -799,6 +771,7 @@ mod tests {
             false,
             RANGE,
             vec![looked_up("eu-west-1"), denied("ap-south-1", SCP)],
+            1,
         );
         assert!(!s.coverage.is_partial(), "{:?}", s.coverage.skipped);
         assert!(s.coverage.warnings.iter().any(|w| {
@@ -816,6 +789,7 @@ mod tests {
             false,
             RANGE,
             vec![looked_up("eu-west-1"), denied("ap-south-1", IDENTITY)],
+            1,
         );
         assert_eq!(s.coverage.skipped.len(), 1);
         // Nothing answered: every failure counts, even an SCP's.
@@ -834,6 +808,7 @@ mod tests {
             false,
             RANGE,
             vec![denied("eu-west-1", SCP), timeout],
+            1,
         );
         assert_eq!(s.coverage.skipped.len(), 2);
         assert_eq!(
@@ -849,45 +824,15 @@ mod tests {
             true,
             RANGE,
             vec![looked_up("eu-west-1"), denied("ap-south-1", SCP)],
+            1,
         );
         assert_eq!(s.coverage.skipped.len(), 1);
         assert!(s.coverage.skipped[0].input.contains("ap-south-1"));
     }
 
     #[test]
-    fn the_range_is_days_ending_at_until_never_later_than_now() {
-        use clap::Parser;
-        let t = |s: &str| s.parse::<Timestamp>().expect("time");
-        let now = t("2026-11-24T12:00:00Z");
-        let parse = |extra: &[&str]| {
-            let mut argv = vec!["permgap", "collect", "aws", "--output", "x.json"];
-            argv.extend(extra);
-            match Cli::parse_from(argv).command {
-                super::super::Command::Collect(args::CollectCommand::Aws(c)) => c.live,
-                _ => unreachable!("a collect command"),
-            }
-        };
-        assert_eq!(
-            range(&parse(&[]), now),
-            (t("2026-08-26T12:00:00Z"), now),
-            "90 days ending now"
-        );
-        assert_eq!(
-            range(
-                &parse(&["--until", "2026-10-01T00:00:00Z", "--days", "30"]),
-                now
-            ),
-            (t("2026-09-01T00:00:00Z"), t("2026-10-01T00:00:00Z"))
-        );
-        assert_eq!(
-            range(&parse(&["--until", "2027-01-01T00:00:00Z"]), now).1,
-            now
-        );
-    }
-
-    #[test]
     fn a_single_account_that_fails_fails_the_collection() {
         let r = merge_accounts(vec![unreachable("222222222222")], vec![], None);
-        assert!(matches!(r, Err(f) if f.exit == super::super::Exit::Partial));
+        assert!(matches!(r, Err(f) if f.exit == crate::exit::Exit::Partial));
     }
 }

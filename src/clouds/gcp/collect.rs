@@ -1,20 +1,35 @@
-//! `collect gcp` / `scan gcp`: credentials, progress, and the live GCP
-//! collector (providers/gcp/live.rs).
-
-use std::io::IsTerminal;
+//! The commands of GCP: `import gcp`, the demo's projects, and `collect
+//! gcp` / `scan gcp` (credentials and progress around the live collector,
+//! `live.rs`).
 
 use anyhow::{Context, anyhow};
-use jiff::Timestamp;
 
-use super::{Cli, Failure, args, runtime, usage};
+use super::args::{ImportGcp, LiveGcp};
+use crate::clouds::Run;
+use crate::exit::{Failure, usage};
 use crate::model::Snapshot;
+
+/// `import gcp DIR`: a folder that is not one is a usage error; a file in it
+/// that cannot be read is skipped and named.
+pub fn import(a: &ImportGcp) -> Result<Snapshot, Failure> {
+    if !a.dir.is_dir() {
+        return Err(usage(anyhow!(
+            "{}: not a folder; give the folder of `gcloud` exports (see `permgap import gcp --help`)",
+            a.dir.display()
+        )));
+    }
+    Ok(super::import::import_dir(&a.dir))
+}
+
+/// The demo organization's projects.
+pub fn demo() -> Snapshot {
+    super::import::import_files("demo/gcp", crate::demo::gcp_files())
+}
 
 /// The credentials of a live GCP collection: a key file, Application
 /// Default Credentials, either one impersonating a service account, or none
 /// (a stub).
-fn gcp_credentials(
-    a: &args::LiveGcp,
-) -> Result<google_cloud_auth::credentials::Credentials, Failure> {
+fn gcp_credentials(a: &LiveGcp) -> Result<google_cloud_auth::credentials::Credentials, Failure> {
     use google_cloud_auth::credentials::{Builder, anonymous, impersonated, service_account};
     if a.anonymous {
         return Ok(anonymous::Builder::new().build());
@@ -55,7 +70,7 @@ fn gcp_credentials(
 /// Shows the projects collected on a bar.
 struct GcpBar(indicatif::ProgressBar);
 
-impl crate::clouds::gcp::live::Progress for GcpBar {
+impl super::live::Progress for GcpBar {
     fn projects(&self, n: usize) {
         self.0.set_length(n as u64);
     }
@@ -67,9 +82,10 @@ impl crate::clouds::gcp::live::Progress for GcpBar {
     }
 }
 
-pub(super) fn collect_gcp(cli: &Cli, a: &args::LiveGcp) -> Result<Snapshot, Failure> {
-    use crate::clouds::gcp::live;
-    let (start, end) = super::collect::usage_range(a.days, a.until, Timestamp::now());
+/// Collects the projects asked for, reading audit logs over `range`.
+pub fn collect(run: &Run, a: &LiveGcp, range: &crate::time::Range) -> Result<Snapshot, Failure> {
+    use super::live;
+    let (start, end) = (range.start, range.end.at);
     let credentials = gcp_credentials(a)?;
     let conn = live::Connection {
         endpoint: a.endpoint.clone(),
@@ -83,21 +99,14 @@ pub(super) fn collect_gcp(cli: &Cli, a: &args::LiveGcp) -> Result<Snapshot, Fail
         logs: !a.no_logs,
         policy_analyzer: !a.no_policy_analyzer,
         insights: !a.no_insights,
-        concurrency: usize::from(a.concurrency),
+        concurrency: a.concurrency.get(),
     };
-    let bar = if cli.quiet || !std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let pb = indicatif::ProgressBar::new(0);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("projects [{bar:40}] {pos}/{len} {msg}")
-        {
-            pb.set_style(style.progress_chars("=> "));
-        }
-        pb
-    };
-    let bar = GcpBar(bar);
-    let rt = runtime()?;
+    let bar = GcpBar(crate::progress::bar(
+        run.quiet,
+        0,
+        "projects [{bar:40}] {pos}/{len} {msg}",
+    ));
+    let rt = run.runtime()?;
     let snap = rt
         .block_on(live::collect(&conn, &opts, &bar))
         .map_err(Failure::from)?;
