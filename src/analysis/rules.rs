@@ -3,6 +3,8 @@
 //! `src/clouds/`. The analysis asks these questions and never which cloud it
 //! has.
 
+use std::collections::{BTreeMap, HashMap};
+
 use jiff::Timestamp;
 
 use super::findings::Finding;
@@ -143,4 +145,47 @@ pub trait Rules<'s> {
     /// Names in the coverage what could not be evaluated (invalid
     /// documents, roles without a definition).
     fn report(&self, coverage: &mut Coverage);
+}
+
+/// Each policy (or role) of an audit evaluated once, and how many grants
+/// named it: the machine under AWS's policy cache and GCP's role cache, so
+/// that what could not be evaluated is named once, with the grants it cost.
+pub struct Evaluated<'s, V> {
+    done: HashMap<&'s str, Option<V>>,
+    named: BTreeMap<&'s str, usize>,
+}
+
+impl<'s, V> Default for Evaluated<'s, V> {
+    fn default() -> Self {
+        Evaluated {
+            done: HashMap::new(),
+            named: BTreeMap::new(),
+        }
+    }
+}
+
+impl<'s, V> Evaluated<'s, V> {
+    /// `id` evaluated (by `evaluate`, the first time only); `None` when it
+    /// cannot be.
+    pub fn get(&mut self, id: &'s str, evaluate: impl FnOnce() -> Option<V>) -> Option<&V> {
+        self.done.entry(id).or_insert_with(evaluate).as_ref()
+    }
+
+    /// The same, for a grant that names `id`: counted.
+    pub fn named(&mut self, id: &'s str, evaluate: impl FnOnce() -> Option<V>) -> Option<&V> {
+        *self.named.entry(id).or_default() += 1;
+        self.get(id, evaluate)
+    }
+
+    /// How many grants named `id`.
+    pub fn grants(&self, id: &str) -> usize {
+        self.named.get(id).copied().unwrap_or(0)
+    }
+
+    /// Every id evaluated, in order, with its result.
+    pub fn results(&self) -> impl Iterator<Item = (&'s str, Option<&V>)> + '_ {
+        let mut ids: Vec<&'s str> = self.done.keys().copied().collect();
+        ids.sort_unstable();
+        ids.into_iter().map(|id| (id, self.done[id].as_ref()))
+    }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::unobservable;
 use crate::analysis::findings::{self, Finding};
-use crate::analysis::rules::{self, Attachment, Effective, FindingInput, Marks, Rules};
+use crate::analysis::rules::{self, Attachment, Effective, Evaluated, FindingInput, Marks, Rules};
 use crate::catalog::{Catalog, PermSet, RiskTier};
 use crate::clouds::aws::policy::{self, EvaluatedPolicy};
 use crate::model::{Coverage, Identity, Skipped, Snapshot, System, Warning};
@@ -16,8 +16,7 @@ use crate::model::{Coverage, Identity, Skipped, Snapshot, System, Warning};
 pub struct PolicyCache<'s> {
     snap: &'s Snapshot,
     cat: &'s Catalog,
-    done: HashMap<&'s str, Option<EvaluatedPolicy>>,
-    holders: HashMap<&'s str, usize>,
+    memo: Evaluated<'s, EvaluatedPolicy>,
 }
 
 impl<'s> PolicyCache<'s> {
@@ -25,36 +24,39 @@ impl<'s> PolicyCache<'s> {
         PolicyCache {
             snap,
             cat,
-            done: HashMap::new(),
-            holders: HashMap::new(),
+            memo: Evaluated::default(),
         }
+    }
+
+    fn evaluate(snap: &Snapshot, cat: &Catalog, id: &str) -> Option<EvaluatedPolicy> {
+        let p = snap.policy(id)?;
+        policy::parse_document(&p.document)
+            .ok()
+            .map(|d| policy::evaluate(&d, cat))
     }
 
     /// The evaluated policy, or `None` when it is missing or invalid (the
     /// importer or [`Self::report`] names it).
     pub fn get(&mut self, id: &'s str) -> Option<&EvaluatedPolicy> {
         let (snap, cat) = (self.snap, self.cat);
-        self.done
-            .entry(id)
-            .or_insert_with(|| {
-                let p = snap.policy(id)?;
-                policy::parse_document(&p.document)
-                    .ok()
-                    .map(|d| policy::evaluate(&d, cat))
-            })
-            .as_ref()
+        self.memo.get(id, || Self::evaluate(snap, cat, id))
+    }
+
+    /// The same, for a grant of it (counted, for the message of an invalid
+    /// document).
+    pub fn named(&mut self, id: &'s str) -> Option<&EvaluatedPolicy> {
+        let (snap, cat) = (self.snap, self.cat);
+        self.memo.named(id, || Self::evaluate(snap, cat, id))
     }
 
     /// Records invalid documents as skipped and unknown actions as warnings.
     pub fn report(&self, cov: &mut Coverage) {
-        let mut ids: Vec<&&str> = self.done.keys().collect();
-        ids.sort();
-        for id in ids {
+        for (id, done) in self.memo.results() {
             let Some(p) = self.snap.policy(id) else {
                 continue;
             };
             let origin = p.origin.as_deref().unwrap_or("snapshot");
-            match (&self.done[*id], policy::parse_document(&p.document)) {
+            match (done, policy::parse_document(&p.document)) {
                 // Already named at import.
                 (None, Err(_))
                     if cov.skipped.iter().any(|s| s.input == format!("{origin}: policy {id}")) => {}
@@ -62,7 +64,7 @@ impl<'s> PolicyCache<'s> {
                     input: format!("{origin}: policy {id}"),
                     reason: format!(
                         "{e}; the {} identity grant(s) of it are audited without it: fix the document",
-                        self.holders.get(*id).copied().unwrap_or(0)
+                        self.memo.grants(id)
                     ),
                 }),
                 (Some(ev), _) if !ev.unknown_actions.is_empty() => cov.warnings.push(Warning {
@@ -87,18 +89,14 @@ pub fn effective<'s>(
 ) -> Effective {
     let mut evaluated = Vec::with_capacity(attached.len());
     for a in attached {
-        *cache.holders.entry(a.policy).or_default() += 1;
-        if let Some(p) = cache.get(a.policy) {
+        if let Some(p) = cache.named(a.policy) {
             evaluated.push(p.clone());
         }
-    }
-    if let Some(b) = identity.boundary.as_deref() {
-        *cache.holders.entry(b).or_default() += 1;
     }
     let boundary = identity
         .boundary
         .as_deref()
-        .and_then(|b| cache.get(b).cloned());
+        .and_then(|b| cache.named(b).cloned());
     policy::combine(cat, evaluated.iter(), boundary.as_ref())
 }
 
@@ -115,8 +113,7 @@ pub fn scp_mask<'s>(
     for level in &system.scp_levels {
         let mut ps = Vec::new();
         for id in level {
-            *cache.holders.entry(id).or_default() += 1;
-            if let Some(p) = cache.get(id) {
+            if let Some(p) = cache.named(id) {
                 ps.push(p.clone());
             }
         }

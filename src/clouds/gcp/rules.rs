@@ -2,10 +2,10 @@
 //! identity's effective grant (every role bound to it on the project and its
 //! ancestors), what the audit logs can see of it, and the GCP findings.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::analysis::findings::{self, Finding};
-use crate::analysis::rules::{self, Attachment, Effective, FindingInput, Marks, Rules};
+use crate::analysis::rules::{self, Attachment, Effective, Evaluated, FindingInput, Marks, Rules};
 use crate::catalog::{Catalog, PermSet};
 use crate::clouds::gcp::catalog as gcp;
 use crate::clouds::gcp::observe;
@@ -19,9 +19,7 @@ use crate::model::{
 pub struct RoleCache<'s> {
     snap: &'s Snapshot,
     cat: &'s Catalog,
-    done: HashMap<&'s str, Option<PermSet>>,
-    /// Roles without a definition: the bindings that name them.
-    missing: BTreeMap<&'s str, usize>,
+    memo: Evaluated<'s, PermSet>,
 }
 
 impl<'s> RoleCache<'s> {
@@ -29,34 +27,32 @@ impl<'s> RoleCache<'s> {
         RoleCache {
             snap,
             cat,
-            done: HashMap::new(),
-            missing: BTreeMap::new(),
+            memo: Evaluated::default(),
         }
     }
 
+    /// The role's permissions, for a binding of it (counted: a role without
+    /// a definition is named with the bindings it cost).
     pub fn get(&mut self, role: &'s str) -> Option<&PermSet> {
         let (snap, cat) = (self.snap, self.cat);
-        let set = self.done.entry(role).or_insert_with(|| {
+        self.memo.named(role, || {
+            let mut s = cat.empty_set();
             if let Some(p) = snap.policy(role) {
-                let mut s = cat.empty_set();
                 s.extend(included_permissions(&p.document).filter_map(|x| cat.lookup(x)));
                 return Some(s);
             }
             let r = gcp::predefined_role(role)?;
-            let mut s = cat.empty_set();
             s.extend(r.permissions().filter_map(|p| cat.lookup(p)));
             Some(s)
-        });
-        if set.is_none() {
-            *self.missing.entry(role).or_default() += 1;
-        }
-        set.as_ref()
+        })
     }
 
     /// Names the roles no definition was found for: their bindings were
     /// audited without them, so the result is partial.
     pub fn report(&self, cov: &mut Coverage) {
-        for (role, n) in &self.missing {
+        let missing = self.memo.results().filter(|(_, set)| set.is_none());
+        for (role, _) in missing {
+            let n = self.memo.grants(role);
             let how = if role.starts_with("roles/") {
                 format!("`gcloud iam roles describe {role} --format=json`")
             } else {
