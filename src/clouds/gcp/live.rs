@@ -28,6 +28,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::clouds::InputFile;
+use crate::clouds::tasks::Named;
 use crate::model::{Skipped, Snapshot, Warning};
 
 /// The label of a live collection's files in the coverage.
@@ -202,7 +203,7 @@ pub async fn collect(
         .flat_map(|f| f.ancestors.iter().cloned())
         .collect();
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
-    let mut tasks = crate::clouds::tasks::Named::default();
+    let mut tasks = Named::default();
     let opts_arc = Arc::new(opts.clone());
     for f in found.values().cloned() {
         let (c, sem, o) = (c.clone(), sem.clone(), opts_arc.clone());
@@ -218,14 +219,7 @@ pub async fn collect(
             resource_above(&c, &r, &o).await
         });
     }
-    // A task that fails is skipped and named; the others are kept.
-    while let Some((name, done)) = tasks.next().await {
-        progress.done(&name);
-        match done {
-            Ok(o) => out.extend(o),
-            Err(why) => out.skip(name, why),
-        }
-    }
+    out.extend(gather(tasks, progress).await);
     role_definitions(&c, &mut out).await;
 
     let mut files: Vec<(String, InputFile)> = Vec::with_capacity(out.files.len());
@@ -245,6 +239,20 @@ pub async fn collect(
     snap.coverage.warnings.extend(out.warnings);
     snap.normalize();
     Ok(snap)
+}
+
+/// What the tasks collected. A task that fails (panics) is skipped and
+/// named, and the others are kept: the result is partial, not lost.
+async fn gather(mut tasks: Named<Out>, progress: &dyn Progress) -> Out {
+    let mut out = Out::default();
+    while let Some((name, done)) = tasks.next().await {
+        progress.done(&name);
+        match done {
+            Ok(o) => out.extend(o),
+            Err(why) => out.skip(name, why),
+        }
+    }
+    out
 }
 
 /// Every active project below an organization, with its folders.
@@ -830,5 +838,44 @@ async fn logs(c: &Clients, resource: &str, o: &Options, out: &mut Out) {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project's task that panics leaves the project skipped and named,
+    /// and what the other tasks collected kept.
+    #[tokio::test]
+    async fn a_task_that_panics_is_skipped_and_named_and_the_others_kept() {
+        let mut tasks = Named::default();
+        tasks.spawn("projects/acme-prod", async {
+            let mut o = Out::default();
+            o.file(
+                "projects/acme-prod/iam-policy.json".into(),
+                "getIamPolicy".into(),
+                serde_json::json!({"bindings": []}),
+            );
+            o
+        });
+        tasks.spawn("projects/acme-data", async {
+            if true {
+                panic!("a bug in a reader");
+            }
+            Out::default()
+        });
+        let out = gather(tasks, &Quiet).await;
+        assert_eq!(out.files.len(), 1);
+        assert_eq!(out.files[0].rel, "projects/acme-prod/iam-policy.json");
+        assert_eq!(out.skipped.len(), 1);
+        assert_eq!(out.skipped[0].input, "projects/acme-data");
+        assert!(
+            out.skipped[0]
+                .reason
+                .contains("panicked: a bug in a reader"),
+            "{}",
+            out.skipped[0].reason
+        );
     }
 }
