@@ -36,10 +36,8 @@ pub struct ImportAws {
 
 #[derive(Debug, Args)]
 pub struct DoctorAws {
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
+    #[command(flatten)]
+    pub reach: Reach,
     /// Also check cloudtrail:LookupEvents in this region.
     #[arg(long = "lookup-region", value_name = "REGION")]
     pub lookup_region: Option<String>,
@@ -54,34 +52,18 @@ pub struct DoctorAws {
     /// `LIMIT 0`, so nothing is scanned).
     #[arg(long = "cloudtrail-athena", value_name = "DATABASE.TABLE")]
     pub cloudtrail_athena: Option<String>,
-    #[arg(long, value_name = "NAME", default_value = "primary")]
-    pub athena_workgroup: String,
-    #[arg(long, value_name = "S3_URL")]
-    pub athena_output: Option<String>,
-    /// Also check the organization's reads, and that `--role-name` can be
-    /// assumed in every active member account (naming those where not).
-    #[arg(long)]
-    pub org: bool,
-    /// The role assumed in each member account.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole",
-        requires = "org"
-    )]
-    pub role_name: String,
+    #[command(flatten)]
+    pub athena: AthenaPlace,
+    #[command(flatten)]
+    pub org: Org,
 }
 
 /// How to reach AWS: the SDK's standard credential chain and its variables
 /// (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...) apply.
 #[derive(Debug, Args)]
 pub struct LiveAws {
-    /// A profile of ~/.aws/config (SSO profiles included).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// The region for regional calls (IAM is global; default us-east-1).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
+    #[command(flatten)]
+    pub reach: Reach,
     /// Do not generate and read the credential report.
     #[arg(long)]
     pub no_credential_report: bool,
@@ -118,6 +100,31 @@ pub struct LiveAws {
     /// come back.
     #[arg(long = "cloudtrail-athena", value_name = "DATABASE.TABLE")]
     pub cloudtrail_athena: Vec<String>,
+    #[command(flatten)]
+    pub athena: AthenaPlace,
+    #[command(flatten)]
+    pub org: Org,
+    #[command(flatten)]
+    pub range: UsageRange,
+    #[command(flatten)]
+    pub concurrency: Concurrency,
+}
+
+/// Which credentials and region: `doctor aws` checks what `collect aws`
+/// uses.
+#[derive(Debug, Args)]
+pub struct Reach {
+    /// A profile of ~/.aws/config (SSO profiles included).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The region for regional calls (IAM is global; default us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+/// Where an Athena query runs.
+#[derive(Debug, Args)]
+pub struct AthenaPlace {
     /// The Athena workgroup to run the query in.
     #[arg(long, value_name = "NAME", default_value = "primary")]
     pub athena_workgroup: String,
@@ -125,8 +132,15 @@ pub struct LiveAws {
     /// workgroup sets it.
     #[arg(long, value_name = "S3_URL")]
     pub athena_output: Option<String>,
-    /// Audit every account of the AWS Organization the credentials manage:
-    /// assume `--role-name` in each, fold in the SCPs that apply to it.
+}
+
+/// The AWS Organization.
+#[derive(Debug, Args)]
+pub struct Org {
+    /// Every account of the AWS Organization the credentials manage:
+    /// `collect`/`scan` assume `--role-name` in each and fold in the SCPs
+    /// that apply to it; `doctor` checks the organization's reads and that
+    /// the role can be assumed in each (naming those where not).
     #[arg(long)]
     pub org: bool,
     /// The role assumed in each member account.
@@ -137,8 +151,22 @@ pub struct LiveAws {
         requires = "org"
     )]
     pub role_name: String,
-    #[command(flatten)]
-    pub range: UsageRange,
-    #[command(flatten)]
-    pub concurrency: Concurrency,
+}
+
+impl Reach {
+    /// The SDK options they make.
+    pub fn options(&self) -> super::live::LiveOptions {
+        super::live::LiveOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+impl Org {
+    /// The role to assume in member accounts, with `--org`.
+    pub fn role(&self) -> Option<&str> {
+        self.org.then_some(self.role_name.as_str())
+    }
 }

@@ -57,9 +57,8 @@ pub fn collect(run: &Run, a: &LiveAws, range: &crate::time::Range) -> Result<Sna
         }
     }
     let opts = LiveOptions {
-        profile: a.profile.clone(),
-        region: a.region.clone(),
         no_credential_report: a.no_credential_report,
+        ..a.reach.options()
     };
     let advisor = a.access_advisor;
     let now = run.now;
@@ -90,9 +89,9 @@ pub fn collect(run: &Run, a: &LiveAws, range: &crate::time::Range) -> Result<Sna
     let (results, warnings, s3, athena) = rt
         .block_on(async {
             let conf = live::sdk_config(&opts).await;
-            let (jobs, warnings) = if a.org {
+            let (jobs, warnings) = if a.org.org {
                 let line = bars.line("listing the organization's accounts");
-                let jobs = org_jobs(&conf, &a.role_name).await;
+                let jobs = org_jobs(&conf, &a.org.role_name).await;
                 line.finish_and_clear();
                 jobs?
             } else {
@@ -142,7 +141,7 @@ pub fn collect(run: &Run, a: &LiveAws, range: &crate::time::Range) -> Result<Sna
         })
         .context("AWS collection failed")?;
 
-    let org_role = a.org.then_some(a.role_name.as_str());
+    let org_role = a.org.role();
     let mut snap = merge_accounts(results, warnings, org_role)?;
     snap.coverage.warnings.extend(notes);
     if !run.quiet {
@@ -585,8 +584,8 @@ async fn athena_rows(
         };
         let target = athena::AthenaTarget {
             table: table.clone(),
-            workgroup: a.athena_workgroup.clone(),
-            output: a.athena_output.clone(),
+            workgroup: a.athena.athena_workgroup.clone(),
+            output: a.athena.athena_output.clone(),
         };
         let line = bars.line(&format!("Athena query on {table}"));
         let rows = athena::run_query(conf, &target, &sql, &|state| {

@@ -152,11 +152,7 @@ pub fn demo(run: &Run) -> anyhow::Result<Snapshot> {
 /// `doctor aws`: which of permgap's read-only permissions the credentials
 /// have; exit 3 when one is missing or could not be checked.
 pub fn doctor(run: &Run, a: &DoctorAws) -> Result<Exit, Failure> {
-    let opts = live::LiveOptions {
-        profile: a.profile.clone(),
-        region: a.region.clone(),
-        ..Default::default()
-    };
+    let opts = a.reach.options();
     let rt = run.runtime()?;
     let checks = rt.block_on(async {
         let conf = live::sdk_config(&opts).await;
@@ -164,12 +160,12 @@ pub fn doctor(run: &Run, a: &DoctorAws) -> Result<Exit, Failure> {
             lookup_region: a.lookup_region.clone(),
             s3_url: a.cloudtrail_s3.clone(),
             access_advisor: a.access_advisor,
-            org_role: a.org.then(|| a.role_name.clone()),
+            org_role: a.org.role().map(str::to_string),
             athena: a.cloudtrail_athena.as_ref().map(|t| {
                 crate::clouds::aws::athena::AthenaTarget {
                     table: t.clone(),
-                    workgroup: a.athena_workgroup.clone(),
-                    output: a.athena_output.clone(),
+                    workgroup: a.athena.athena_workgroup.clone(),
+                    output: a.athena.athena_output.clone(),
                 }
             }),
         };
