@@ -98,12 +98,12 @@ pub enum Command {
 pub enum ImportCommand {
     /// AWS: `aws iam get-account-authorization-details`, CloudTrail logs,
     /// and optionally `aws iam get-credential-report`.
-    Aws(ImportAws),
+    Aws(Import<ImportAws>),
     /// GCP: a folder of `gcloud` exports (IAM policies of projects, folders
     /// and the organization, ancestry, roles, service accounts, keys,
     /// Policy Analyzer activities, audit log entries).
     #[command(after_long_help = GCP_LAYOUT)]
-    Gcp(ImportGcp),
+    Gcp(Import<ImportGcp>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +128,16 @@ pub enum ScanCommand {
     /// GCP: projects, or every project of an organization, through Google's
     /// APIs.
     Gcp(Scan<LiveGcp>),
+}
+
+/// `import CLOUD`: a cloud's import arguments, and where the snapshot goes.
+#[derive(Debug, Args)]
+pub struct Import<I: Args> {
+    #[command(flatten)]
+    pub import: I,
+    /// Where to write the snapshot (JSON).
+    #[arg(long, short, value_name = "SNAPSHOT.json")]
+    pub output: PathBuf,
 }
 
 /// `collect CLOUD`: a cloud's live arguments, and where the snapshot goes.

@@ -13,7 +13,7 @@ use clap::Parser;
 use jiff::Timestamp;
 
 use crate::analysis::{self, AuditConfig, findings};
-use crate::clouds::{self, Run, aws, gcp};
+use crate::clouds::{self, Commands, Run, aws, gcp};
 use crate::config::{self, Config};
 use crate::gate::{Baseline, Verdict};
 use crate::model::Snapshot;
@@ -57,59 +57,27 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
         threads: threads(),
         now: Timestamp::now(),
     };
-    let now = run.now;
     match &cli.command {
-        Command::Import(args::ImportCommand::Aws(a)) => {
-            if let Some(until) = a.until {
-                note_moved(cli, "--until", time::end(Some(until), now));
-            }
-            save_snapshot(cli, &a.output, &aws::command::import(&run, a)?)
-        }
-        Command::Import(args::ImportCommand::Gcp(a)) => {
-            save_snapshot(cli, &a.output, &gcp::collect::import(a)?)
-        }
-        Command::Collect(args::CollectCommand::Aws(a)) => {
-            let range = usage_range(cli, &a.live.range, now);
-            save_snapshot(
-                cli,
-                &a.output,
-                &aws::collect::collect(&run, &a.live, &range)?,
-            )
-        }
-        Command::Collect(args::CollectCommand::Gcp(a)) => {
-            let range = usage_range(cli, &a.live.range, now);
-            save_snapshot(
-                cli,
-                &a.output,
-                &gcp::collect::collect(&run, &a.live, &range)?,
-            )
-        }
-        Command::Scan(args::ScanCommand::Aws(a)) => {
-            let gate = scan_gate(&a.gate)?;
-            let range = usage_range(cli, &a.live.range, now);
-            let snap = aws::collect::collect(&run, &a.live, &range)?;
-            scan_report(cli, &snap, &range, now, &a.report, gate.as_ref())
-        }
-        Command::Scan(args::ScanCommand::Gcp(a)) => {
-            let gate = scan_gate(&a.gate)?;
-            let range = usage_range(cli, &a.live.range, now);
-            let snap = gcp::collect::collect(&run, &a.live, &range)?;
-            scan_report(cli, &snap, &range, now, &a.report, gate.as_ref())
-        }
+        Command::Import(args::ImportCommand::Aws(a)) => import::<aws::Aws>(cli, &run, a),
+        Command::Import(args::ImportCommand::Gcp(a)) => import::<gcp::Gcp>(cli, &run, a),
+        Command::Collect(args::CollectCommand::Aws(a)) => collect::<aws::Aws>(cli, &run, a),
+        Command::Collect(args::CollectCommand::Gcp(a)) => collect::<gcp::Gcp>(cli, &run, a),
+        Command::Scan(args::ScanCommand::Aws(a)) => scan::<aws::Aws>(cli, &run, a),
+        Command::Scan(args::ScanCommand::Gcp(a)) => scan::<gcp::Gcp>(cli, &run, a),
         Command::Audit(a) => {
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
-            let as_of = as_of(cli, a.report.as_of, now);
+            let as_of = as_of(&run, a.report.as_of);
             audit_and_render(cli, &snap, as_of, &a.report, None)
         }
         Command::Check(a) => {
             let gate = load_gate(&a.gate)?;
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
-            let as_of = as_of(cli, a.report.as_of, now);
+            let as_of = as_of(&run, a.report.as_of);
             audit_and_render(cli, &snap, as_of, &a.report, Some(&gate))
         }
         Command::Init(a) => init(cli, a),
-        Command::Baseline(a) => baseline(cli, a, now),
-        Command::Diff(a) => diff(cli, a, now),
+        Command::Baseline(a) => baseline(cli, a, &run),
+        Command::Diff(a) => diff(cli, a, &run),
         Command::Demo(a) => {
             let gate = scan_gate(&a.gate)?;
             let snap = demo_snapshot(&run)?;
@@ -117,7 +85,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
                 save_snapshot(cli, p, &snap)?;
             }
             let as_of = match &a.report.as_of {
-                Some(_) => as_of(cli, a.report.as_of, now),
+                Some(_) => as_of(&run, a.report.as_of),
                 None => crate::demo::DEMO_AS_OF
                     .parse()
                     .map_err(|e| anyhow!("demo date: {e}"))?,
@@ -133,44 +101,37 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     }
 }
 
-/// The usage a collection reads, by the one rule for time.
-fn usage_range(cli: &Cli, range: &clouds::args::UsageRange, now: Timestamp) -> time::Range {
-    let r = range.resolve(now);
-    note_moved(cli, "--until", r.end);
-    r
+/// `import CLOUD`.
+fn import<C: Commands>(cli: &Cli, run: &Run, a: &args::Import<C::Import>) -> Result<Exit, Failure> {
+    save_snapshot(cli, &a.output, &C::import(run, &a.import)?)
+}
+
+/// `collect CLOUD`.
+fn collect<C: Commands>(cli: &Cli, run: &Run, a: &args::Collect<C::Live>) -> Result<Exit, Failure> {
+    let range = C::usage(&a.live).resolve(run.now);
+    run.note_moved("--until", range.end);
+    save_snapshot(cli, &a.output, &C::collect(run, &a.live, &range)?)
+}
+
+/// `scan CLOUD`: collect, then audit as of `--as-of`, else the end of the
+/// usage collected.
+fn scan<C: Commands>(cli: &Cli, run: &Run, a: &args::Scan<C::Live>) -> Result<Exit, Failure> {
+    let gate = scan_gate(&a.gate)?;
+    let range = C::usage(&a.live).resolve(run.now);
+    run.note_moved("--until", range.end);
+    let snap = C::collect(run, &a.live, &range)?;
+    let end = time::scan_as_of(a.report.as_of, &range, run.now);
+    if a.report.as_of.is_some() {
+        run.note_moved("--as-of", end);
+    }
+    audit_and_render(cli, &snap, end.at, &a.report, gate.as_ref())
 }
 
 /// The end of an audit's window: `--as-of`, else now; never after now.
-fn as_of(cli: &Cli, asked: Option<Timestamp>, now: Timestamp) -> Timestamp {
-    let end = time::end(asked, now);
-    note_moved(cli, "--as-of", end);
+fn as_of(run: &Run, asked: Option<Timestamp>) -> Timestamp {
+    let end = time::end(asked, run.now);
+    run.note_moved("--as-of", end);
     end.at
-}
-
-/// Says on stderr that a time asked for lay in the future and was moved to now.
-fn note_moved(cli: &Cli, flag: &str, end: time::End) {
-    if let (Some(asked), false) = (end.moved_from, cli.quiet) {
-        eprintln!(
-            "note: {flag} {asked} lies in the future; no usage does: it ends now ({})",
-            end.at
-        );
-    }
-}
-
-/// A scan's audit: as of `--as-of`, else the end of the usage collected.
-fn scan_report(
-    cli: &Cli,
-    snap: &Snapshot,
-    range: &time::Range,
-    now: Timestamp,
-    report: &args::ReportArgs,
-    gate: Option<&Gate>,
-) -> Result<Exit, Failure> {
-    let end = time::scan_as_of(report.as_of, range, now);
-    if report.as_of.is_some() {
-        note_moved(cli, "--as-of", end);
-    }
-    audit_and_render(cli, snap, end.at, report, gate)
 }
 
 /// The gate's configuration and baseline, loaded before any work: a bad
@@ -413,10 +374,10 @@ fn init(cli: &Cli, a: &args::InitArgs) -> Result<Exit, Failure> {
     Ok(Exit::Ok)
 }
 
-fn baseline(cli: &Cli, a: &args::BaselineArgs, now: Timestamp) -> Result<Exit, Failure> {
+fn baseline(cli: &Cli, a: &args::BaselineArgs, run: &Run) -> Result<Exit, Failure> {
     let config = load_config(a.config.as_deref())?;
     let snap = read_snapshot(&a.snapshot).map_err(usage)?;
-    let report = build_report(&snap, as_of(cli, a.as_of, now), a.window, Some(&config));
+    let report = build_report(&snap, as_of(run, a.as_of), a.window, Some(&config));
     let base = Baseline::from_report(&report);
     let file = create(&a.output)?;
     let mut w = std::io::BufWriter::new(file);
@@ -478,8 +439,8 @@ fn diff_side(path: &Path, as_of: Timestamp, window: u32) -> Result<crate::diff::
         .with_context(|| format!("the audit of {}", path.display()))?)
 }
 
-fn diff(cli: &Cli, a: &args::DiffArgs, now: Timestamp) -> Result<Exit, Failure> {
-    let as_of = as_of(cli, a.as_of, now);
+fn diff(cli: &Cli, a: &args::DiffArgs, run: &Run) -> Result<Exit, Failure> {
+    let as_of = as_of(run, a.as_of);
     let old = diff_side(&a.old, as_of, a.window)?;
     let new = diff_side(&a.new, as_of, a.window)?;
     let d = crate::diff::compare(&old, &new);

@@ -65,6 +65,32 @@ pub trait Provider: Sync {
     fn demo(&self, run: &Run) -> anyhow::Result<Snapshot>;
 }
 
+/// A cloud's commands: what `import CLOUD`, `collect CLOUD` and `scan
+/// CLOUD` hand it. Static, beside the object-safe [`Provider`], because
+/// each cloud's arguments are its own clap types (`clouds/<cloud>/args.rs`);
+/// the command line wraps them with what every cloud shares (the output,
+/// the report, the gate) and calls these.
+pub trait Commands {
+    /// `import CLOUD`'s arguments.
+    type Import: clap::Args;
+    /// The live arguments of `collect CLOUD` and `scan CLOUD`.
+    type Live: clap::Args;
+
+    /// The snapshot of the exports `a` names. A file that cannot be read is
+    /// skipped and named; a path that does not exist is a usage error.
+    fn import(run: &Run, a: &Self::Import) -> Result<Snapshot, crate::exit::Failure>;
+
+    /// The usage range asked of a live collection.
+    fn usage(a: &Self::Live) -> &args::UsageRange;
+
+    /// The snapshot of a live collection, reading usage over `range`.
+    fn collect(
+        run: &Run,
+        a: &Self::Live,
+        range: &crate::time::Range,
+    ) -> Result<Snapshot, crate::exit::Failure>;
+}
+
 /// What a command hands a cloud's import or collection: whether to show
 /// progress, the threads that read files, and the command's one now (see
 /// [`crate::time`]).
@@ -76,6 +102,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// Says on stderr (unless quiet) that a time asked for lay in the future
+    /// and was moved to now.
+    pub fn note_moved(&self, flag: &str, end: crate::time::End) {
+        if let (Some(asked), false) = (end.moved_from, self.quiet) {
+            eprintln!(
+                "note: {flag} {asked} lies in the future; no usage does: it ends now ({})",
+                end.at
+            );
+        }
+    }
+
     /// The async runtime of a live collection.
     pub fn runtime(&self) -> Result<tokio::runtime::Runtime, crate::exit::Failure> {
         use anyhow::Context;

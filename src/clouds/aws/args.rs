@@ -29,9 +29,6 @@ pub struct ImportAws {
     /// The end of that range (RFC 3339; default now with `--days`).
     #[arg(long, value_name = "RFC3339")]
     pub until: Option<Timestamp>,
-    /// Where to write the snapshot (JSON).
-    #[arg(long, short, value_name = "SNAPSHOT.json")]
-    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -49,12 +49,14 @@ pub fn import(run: &Run, a: &ImportAws) -> Result<Snapshot, Failure> {
             reason: e.to_string(),
         });
     }
+    let range = (a.until.is_some() || a.days.is_some())
+        .then(|| time::range(a.days.unwrap_or(time::DEFAULT_DAYS), a.until, run.now));
+    if let Some(r) = range {
+        run.note_moved("--until", r.end);
+    }
     let filter = FileFilter {
         accounts: accounts_of(&snap),
-        range: (a.until.is_some() || a.days.is_some()).then(|| {
-            let r = time::range(a.days.unwrap_or(time::DEFAULT_DAYS), a.until, run.now);
-            (r.start, r.end.at)
-        }),
+        range: range.map(|r| (r.start, r.end.at)),
     };
     add_cloudtrail(run, &mut snap, &a.cloudtrail, &filter);
     snap.normalize();

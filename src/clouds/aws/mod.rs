@@ -39,6 +39,27 @@ pub static NAMES: Names = Names {
 /// AWS behind the seam.
 pub struct Aws;
 
+impl super::Commands for Aws {
+    type Import = args::ImportAws;
+    type Live = args::LiveAws;
+
+    fn import(run: &super::Run, a: &args::ImportAws) -> Result<Snapshot, crate::exit::Failure> {
+        command::import(run, a)
+    }
+
+    fn usage(a: &args::LiveAws) -> &super::args::UsageRange {
+        &a.range
+    }
+
+    fn collect(
+        run: &super::Run,
+        a: &args::LiveAws,
+        range: &crate::time::Range,
+    ) -> Result<Snapshot, crate::exit::Failure> {
+        collect::collect(run, a, range)
+    }
+}
+
 impl Provider for Aws {
     fn cloud(&self) -> Cloud {
         Cloud::Aws

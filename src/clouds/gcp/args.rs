@@ -33,9 +33,6 @@ pub struct ImportGcp {
     /// The folder of exports (layout below).
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// Where to write the snapshot (JSON).
-    #[arg(long, short, value_name = "SNAPSHOT.json")]
-    pub output: PathBuf,
 }
 
 /// How to reach Google Cloud: Application Default Credentials

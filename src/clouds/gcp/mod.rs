@@ -57,6 +57,27 @@ pub static NAMES: Names = Names {
 /// GCP behind the seam.
 pub struct Gcp;
 
+impl super::Commands for Gcp {
+    type Import = args::ImportGcp;
+    type Live = args::LiveGcp;
+
+    fn import(_run: &super::Run, a: &args::ImportGcp) -> Result<Snapshot, crate::exit::Failure> {
+        collect::import(a)
+    }
+
+    fn usage(a: &args::LiveGcp) -> &super::args::UsageRange {
+        &a.range
+    }
+
+    fn collect(
+        run: &super::Run,
+        a: &args::LiveGcp,
+        range: &crate::time::Range,
+    ) -> Result<Snapshot, crate::exit::Failure> {
+        collect::collect(run, a, range)
+    }
+}
+
 impl Provider for Gcp {
     fn cloud(&self) -> Cloud {
         Cloud::Gcp
