@@ -27,9 +27,6 @@ use crate::exit::{Failure, usage};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(n) = cli.threads {
-        let _ = THREADS.set(usize::from(n));
-    }
     match run(&cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(f) => {
@@ -54,7 +51,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     // The command's one now: every range and window is resolved against it.
     let run = Run {
         quiet: cli.quiet,
-        threads: threads(),
+        threads: threads(cli),
         now: Timestamp::now(),
     };
     match &cli.command {
@@ -108,8 +105,7 @@ fn import<C: Commands>(cli: &Cli, run: &Run, a: &args::Import<C::Import>) -> Res
 
 /// `collect CLOUD`.
 fn collect<C: Commands>(cli: &Cli, run: &Run, a: &args::Collect<C::Live>) -> Result<Exit, Failure> {
-    let range = C::usage(&a.live).resolve(run.now);
-    run.note_moved("--until", range.end);
+    let range = usage_range::<C>(run, &a.live);
     save_snapshot(cli, &a.output, &C::collect(run, &a.live, &range)?)
 }
 
@@ -117,14 +113,20 @@ fn collect<C: Commands>(cli: &Cli, run: &Run, a: &args::Collect<C::Live>) -> Res
 /// usage collected.
 fn scan<C: Commands>(cli: &Cli, run: &Run, a: &args::Scan<C::Live>) -> Result<Exit, Failure> {
     let gate = scan_gate(&a.gate)?;
-    let range = C::usage(&a.live).resolve(run.now);
-    run.note_moved("--until", range.end);
+    let range = usage_range::<C>(run, &a.live);
     let snap = C::collect(run, &a.live, &range)?;
     let end = time::scan_as_of(a.report.as_of, &range, run.now);
     if a.report.as_of.is_some() {
         run.note_moved("--as-of", end);
     }
     audit_and_render(cli, &snap, end.at, &a.report, gate.as_ref())
+}
+
+/// The usage a collection reads, by the one rule for time.
+fn usage_range<C: Commands>(run: &Run, live: &C::Live) -> time::Range {
+    let range = C::usage(live).resolve(run.now);
+    run.note_moved("--until", range.end);
+    range
 }
 
 /// The end of an audit's window: `--as-of`, else now; never after now.
@@ -172,11 +174,12 @@ fn scan_gate(a: &args::ScanGate) -> Result<Option<Gate>, Failure> {
     a.check.then(|| load_gate(&a.gate)).transpose()
 }
 
-/// `--threads`, set once at start; default every core.
-static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-
-fn threads() -> usize {
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+/// `--threads`; default every core.
+fn threads(cli: &Cli) -> usize {
+    cli.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    )
 }
 
 /// Writes a snapshot, says what it holds, and gives the exit code: partial
