@@ -53,11 +53,15 @@ pub fn range(days: u32, until: Option<Timestamp>, now: Timestamp) -> Range {
 }
 
 /// The end of a scan's audit window: `--as-of`, else the end of the usage
-/// collected; never later than now.
+/// collected; never later than now. `moved_from` tells of `--as-of` only
+/// (the range's own end says whether `--until` was moved).
 pub fn scan_as_of(as_of: Option<Timestamp>, usage: &Range, now: Timestamp) -> End {
     match as_of {
         Some(_) => end(as_of, now),
-        None => usage.end,
+        None => End {
+            at: usage.end.at,
+            moved_from: None,
+        },
     }
 }
 
@@ -89,7 +93,13 @@ mod tests {
     fn a_scan_audits_as_of_the_usage_end_unless_told() {
         let now = t("2026-11-24T12:00:00Z");
         let future = range(90, Some(t("2027-06-01T00:00:00Z")), now);
-        assert_eq!(scan_as_of(None, &future, now).at, now);
+        assert_eq!(
+            scan_as_of(None, &future, now),
+            End {
+                at: now,
+                moved_from: None
+            }
+        );
         let past = range(90, Some(t("2026-10-01T00:00:00Z")), now);
         assert_eq!(scan_as_of(None, &past, now).at, t("2026-10-01T00:00:00Z"));
         let told = scan_as_of(Some(t("2026-11-01T00:00:00Z")), &past, now);

@@ -116,9 +116,7 @@ fn scan<C: Commands>(cli: &Cli, run: &Run, a: &args::Scan<C::Live>) -> Result<Ex
     let range = usage_range::<C>(run, &a.live);
     let snap = C::collect(run, &a.live, &range)?;
     let end = time::scan_as_of(a.report.as_of, &range, run.now);
-    if a.report.as_of.is_some() {
-        run.note_moved("--as-of", end);
-    }
+    run.note_moved("--as-of", end);
     audit_and_render(cli, &snap, end.at, &a.report, gate.as_ref())
 }
 
