@@ -1,5 +1,5 @@
-//! The built-in demo organisation: AWS exports embedded in the binary
-//! (`fixtures/demo/aws`, made by `scripts/gen_demo_aws.py`).
+//! The built-in demo organisation: AWS, GCP and Azure exports embedded in
+//! the binary (`fixtures/demo/<cloud>`, made by `scripts/gen_demo_<cloud>.py`).
 
 use include_dir::{Dir, include_dir};
 
@@ -7,6 +7,43 @@ use crate::clouds::InputFile;
 
 static DEMO_AWS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/aws");
 static DEMO_GCP: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/gcp");
+static DEMO_AZURE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo/azure");
+
+/// The demo's Azure tenant (`fixtures/demo/azure`, made by
+/// `scripts/gen_demo_azure.py`): each `az` export by the flag it stands for.
+pub fn azure_files() -> crate::clouds::azure::import::Files {
+    let file = |f: &'static include_dir::File<'static>| InputFile::Embedded {
+        name: format!(
+            "demo/azure/{}",
+            f.path().to_string_lossy().replace('\\', "/")
+        ),
+        bytes: f.contents(),
+    };
+    let one = |p: &str| {
+        DEMO_AZURE
+            .get_file(p)
+            .map(file)
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let all = |d: &str| {
+        let mut v: Vec<InputFile> = DEMO_AZURE
+            .get_dir(d)
+            .map(|d| d.files().map(file).collect())
+            .unwrap_or_default();
+        v.sort_by_key(InputFile::display);
+        v
+    };
+    crate::clouds::azure::import::Files {
+        assignments: all("role-assignments"),
+        definitions: one("role-definitions.json"),
+        denies: one("deny-assignments.json"),
+        operations: Vec::new(),
+        principals: one("principals.json"),
+        entities: one("management-groups.json"),
+        activity: all("activity-log"),
+    }
+}
 
 /// The demo's GCP export folder (`fixtures/demo/gcp`, made by
 /// `scripts/gen_demo_gcp.py`): each file with its path inside the folder.

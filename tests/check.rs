@@ -210,6 +210,10 @@ fn unused_high_risk_breach_holds_the_identity_and_its_count() {
     assert_eq!(b["value"].as_f64(), f["permissions_total"].as_f64());
 }
 
+/// The demo's Azure subscriptions.
+const AZURE_PROD: &str = "11111111-1111-4111-8111-111111111111";
+const AZURE_DEV: &str = "22222222-2222-4222-8222-222222222222";
+
 /// Per-system thresholds: the first `[[systems]]` whose `match` (an ID or a
 /// glob) matches a system overrides the thresholds it names; AWS accounts and
 /// GCP projects alike.
@@ -221,13 +225,21 @@ fn thresholds_per_system_by_id_and_glob() {
     assert_eq!(c, 1);
     assert_eq!(
         systems_breached(&v),
-        ["111122223333", "acme-data", "acme-prod"]
+        [
+            AZURE_PROD,
+            "111122223333",
+            AZURE_DEV,
+            "acme-data",
+            "acme-prod"
+        ]
     );
 
-    // A glob over the GCP projects relaxes them; the AWS account still fails.
+    // Globs over the GCP projects and the Azure subscriptions relax them;
+    // the AWS account still fails.
     let (c, v, _) = case.check_with(
         &format!(
-            "{base}[[systems]]\nmatch = \"acme-*\"\n[systems.thresholds]\nmax_identity_pci = 100\n"
+            "{base}[[systems]]\nmatch = \"acme-*\"\n[systems.thresholds]\nmax_identity_pci = 100\n\
+             [[systems]]\nmatch = \"????????-*\"\n[systems.thresholds]\nmax_identity_pci = 100\n"
         ),
         &[],
     );
@@ -244,10 +256,13 @@ fn thresholds_per_system_by_id_and_glob() {
         &[],
     );
     assert_eq!(c, 1);
-    assert_eq!(systems_breached(&v), ["acme-data", "acme-prod"]);
+    assert_eq!(
+        systems_breached(&v),
+        [AZURE_PROD, AZURE_DEV, "acme-data", "acme-prod"]
+    );
     assert!(
         breaches(&v).iter().all(|b| b["limit"] == 50.0),
-        "the `*` entry sets the GCP projects' limit"
+        "the `*` entry sets the GCP projects' and Azure subscriptions' limit"
     );
 
     // Every system relaxed: pass.

@@ -441,8 +441,9 @@ fn html_renders_in_headless_chromium() {
         "sorted by PCI: {pci:?}"
     );
     assert!(dom.contains("data-verdict=\"fail\""));
-    // The charts: three systems, ten PCI buckets holding every identity.
-    assert_eq!(dom.matches("<div class=\"system\"").count(), 3);
+    // The charts: five systems (an AWS account, two Azure subscriptions,
+    // two GCP projects), ten PCI buckets holding every identity.
+    assert_eq!(dom.matches("<div class=\"system\"").count(), 5);
     let counts: usize = dom
         .split("class=\"bucket\" data-count=\"")
         .skip(1)

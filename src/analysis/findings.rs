@@ -69,7 +69,7 @@ pub static INACTIVE_IDENTITY: FindingKind = FindingKind {
     short: "inactive",
     title: "Identity inactive during the whole window",
     severity: Severity::Medium,
-    clouds: &[Cloud::Aws, Cloud::Gcp],
+    clouds: &[Cloud::Aws, Cloud::Azure, Cloud::Gcp],
     what: "An identity that existed before the window and shows no activity inside it: no API call, \
            sign-in, access-key use or denied attempt in the logs, and no later \"last used\" date. \
            Only raised where a usage source covers the identity's account.",
@@ -84,7 +84,7 @@ pub static OVER_PROVISIONED_IDENTITY: FindingKind = FindingKind {
     short: "over-prov",
     title: "Active identity that leaves most of its permissions unused",
     severity: Severity::Medium,
-    clouds: &[Cloud::Aws, Cloud::Gcp],
+    clouds: &[Cloud::Aws, Cloud::Azure, Cloud::Gcp],
     what: "An identity active in the window whose Permission Creep Index is high (67 or more): it \
            uses a small part of what it is granted, weighted by risk.",
     why: "Every unused permission is attack surface: whoever takes the identity's credentials gets \
@@ -98,7 +98,7 @@ pub static SUPER_IDENTITY: FindingKind = FindingKind {
     short: "super",
     title: "Identity holding every permission, or the power to grant itself any",
     severity: Severity::High,
-    clouds: &[Cloud::Aws, Cloud::Gcp],
+    clouds: &[Cloud::Aws, Cloud::Azure, Cloud::Gcp],
     what: "An identity that holds every action of the catalog (`*` on `*`), or every IAM Write and \
            Permissions management action (AWS), or `resourcemanager.projects.setIamPolicy` without a \
            condition (GCP: Owner, or a role bound on the project or above that carries it), which \
@@ -114,7 +114,7 @@ pub static UNUSED_HIGH_RISK: FindingKind = FindingKind {
     short: "risky-unused",
     title: "Unused high-risk permissions",
     severity: Severity::High,
-    clouds: &[Cloud::Aws, Cloud::Gcp],
+    clouds: &[Cloud::Aws, Cloud::Azure, Cloud::Gcp],
     what: "Permissions management actions (they change who can do what) and destructive Write actions \
            (Delete, Terminate, Disable, ...) that the identity holds and did not use in the window. \
            Unobservable permissions are never counted here.",
@@ -129,7 +129,7 @@ pub static UNUSED_ATTACHED_POLICY: FindingKind = FindingKind {
     short: "unused-policy",
     title: "Attached policy none of whose permissions was used",
     severity: Severity::Low,
-    clouds: &[Cloud::Aws, Cloud::Gcp],
+    clouds: &[Cloud::Aws, Cloud::Azure, Cloud::Gcp],
     what: "A policy attached to an active identity (directly or through a group) that grants it \
            observable permissions, none of which the identity used in the window.",
     why: "Policies attached \"just in case\" are the usual source of permission creep, and they hide \
@@ -229,6 +229,35 @@ pub static UNUSED_SERVICE_ACCOUNT_KEY: FindingKind = FindingKind {
           attached service accounts or workload identity federation to keys.",
 };
 
+pub static UNUSED_PRIVILEGED_ROLE: FindingKind = FindingKind {
+    id: "unused-privileged-role",
+    short: "privileged",
+    title: "Role assignment that can grant roles, not used for it",
+    severity: Severity::High,
+    clouds: &[Cloud::Azure],
+    what: "An assignment of Owner, User Access Administrator or any role that grants \
+           `Microsoft.Authorization/roleAssignments/write`, unconditionally, whose holder wrote no \
+           role assignment under its scope in the window, where the Activity Log would have shown it.",
+    why: "Whoever can write role assignments can give itself, or anyone, any role at that scope: \
+          it is the whole scope's privilege, held as a standing grant.",
+    fix: "Remove the assignment or replace it with a role that lacks `roleAssignments/write` \
+          (Contributor, or a narrower one); grant the privilege just in time through a PIM \
+          eligible assignment, or constrain it with a condition on the roles it may assign.",
+};
+
+pub static BROAD_SCOPE_NARROW_USE: FindingKind = FindingKind {
+    id: "broad-scope-narrow-use",
+    short: "broad-scope",
+    title: "Assignment at a subscription or management group used in one resource group",
+    severity: Severity::Medium,
+    clouds: &[Cloud::Azure],
+    what: "A role assignment at a management group or subscription whose every use in the window \
+           (as the Activity Log shows it) lies in one resource group.",
+    why: "The role reaches every resource group of the scope, present and future, while the work \
+          needs one: a stolen credential reaches all of them.",
+    fix: "Assign the role at the resource group the use lies in, then remove the broad assignment.",
+};
+
 /// Every finding kind, in a stable order.
 pub static REGISTRY: &[&FindingKind] = &[
     &SUPER_IDENTITY,
@@ -242,6 +271,8 @@ pub static REGISTRY: &[&FindingKind] = &[
     &PUBLIC_MEMBER,
     &UNUSED_ESCALATION,
     &UNUSED_SERVICE_ACCOUNT_KEY,
+    &UNUSED_PRIVILEGED_ROLE,
+    &BROAD_SCOPE_NARROW_USE,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static FindingKind> {
@@ -286,6 +317,7 @@ mod tests {
             ids,
             [
                 "basic-role",
+                "broad-scope-narrow-use",
                 "inactive-identity",
                 "over-provisioned-identity",
                 "public-member",
@@ -295,6 +327,7 @@ mod tests {
                 "unused-attached-policy",
                 "unused-escalation-permissions",
                 "unused-high-risk-permissions",
+                "unused-privileged-role",
                 "unused-service-account-key",
             ]
         );

@@ -307,8 +307,9 @@ fn audit_cloud(
     let observed = observed_systems(snap, cat.cloud);
     window_warnings(snap, cat.cloud, cfg, coverage);
 
-    // Usage and activity, grouped by identity.
+    // Usage and activity, grouped by identity; use at a scope apart.
     let mut used_by: HashMap<&str, PermSet> = HashMap::new();
+    let mut scoped_by: HashMap<&str, Vec<(&str, usize)>> = HashMap::new();
     for u in &snap.usage {
         if !in_window(Some(u.first_seen), u.last_seen, start, end)
             || usage_cloud(snap, u) != Some(cat.cloud)
@@ -316,12 +317,18 @@ fn audit_cloud(
             continue;
         }
         match cat.lookup(&u.permission) {
-            Some(i) => {
-                used_by
+            Some(i) => match u.scope.as_deref() {
+                None => {
+                    used_by
+                        .entry(u.identity.as_str())
+                        .or_insert_with(|| cat.empty_set())
+                        .insert(i);
+                }
+                Some(scope) => scoped_by
                     .entry(u.identity.as_str())
-                    .or_insert_with(|| cat.empty_set())
-                    .insert(i);
-            }
+                    .or_default()
+                    .push((scope, i)),
+            },
             None => coverage.warnings.push(Warning {
                 input: "snapshot usage".into(),
                 message: format!(
@@ -379,11 +386,36 @@ fn audit_cloud(
         let att = rules.attachments(identity);
         let eff = rules.effective(identity, &att);
         let sys_observed = observed.get(&identity.system).copied().unwrap_or(false);
-        let all_used = used_by
+        let mut all_used = used_by
             .remove(identity.id.as_str())
             .unwrap_or_else(|| cat.empty_set());
         let mut used = all_used.clone();
         used.intersect_with(&eff.granted);
+        // Use at a scope counts for the attachments whose scope covers it.
+        let scoped = scoped_by.remove(identity.id.as_str()).unwrap_or_default();
+        let through: Vec<Option<PermSet>> = att
+            .iter()
+            .map(|a| {
+                (!scoped.is_empty()).then(|| {
+                    let mut s = cat.empty_set();
+                    s.extend(
+                        scoped
+                            .iter()
+                            .filter(|(scope, _)| rules.covers(a, scope))
+                            .map(|&(_, i)| i),
+                    );
+                    s
+                })
+            })
+            .collect();
+        all_used.extend(scoped.iter().map(|&(_, i)| i));
+        for (a, t) in att.iter().zip(&through) {
+            if let (Some(t), Some(mut g)) = (t, rules.policy_grant(a.policy)) {
+                g.intersect_with(t);
+                g.intersect_with(&eff.granted);
+                used.union_with(&g);
+            }
+        }
         let mut used_without_grant = all_used;
         used_without_grant.difference_with(&eff.granted);
         let mut unobservable = eff.granted.clone();
@@ -420,7 +452,8 @@ fn audit_cloud(
 
         let policies = att
             .iter()
-            .map(|a| {
+            .zip(&through)
+            .map(|(a, through)| {
                 let p = snap.policy(a.policy);
                 let (granted, observable_n, used_n) = match rules.policy_grant(a.policy) {
                     Some(mut g) => {
@@ -429,6 +462,9 @@ fn audit_cloud(
                         let mut obs = g.clone();
                         obs.difference_with(&unobservable);
                         g.intersect_with(&used);
+                        if let Some(t) = through {
+                            g.intersect_with(t);
+                        }
                         (n, obs.count_ones(..), g.count_ones(..))
                     }
                     None => (0, 0, 0),
@@ -695,14 +731,30 @@ fn detect(input: &FindingInput<'_>, rules: &dyn Rules<'_>) -> Vec<Finding> {
     if ia.active_in_window && !ia.provider_managed && observed {
         let mut seen = std::collections::BTreeSet::new();
         for p in &ia.policies {
-            if p.observable > 0 && p.used == 0 && seen.insert(&p.policy) {
+            if p.observable > 0 && p.used == 0 && seen.insert((&p.policy, &p.scope)) {
+                // Where, when the identity holds the policy at several scopes.
+                let at = match &p.scope {
+                    Some(s)
+                        if ia
+                            .policies
+                            .iter()
+                            .any(|q| q.policy == p.policy && q.scope != p.scope) =>
+                    {
+                        format!(" at {s}")
+                    }
+                    _ => String::new(),
+                };
                 let via = p.via.as_deref().map_or_else(String::new, |g| {
-                    format!(" (through group {})", g.rsplit('/').next().unwrap_or(g))
+                    let name = input
+                        .snap
+                        .identity(g)
+                        .map_or_else(|| g.rsplit('/').next().unwrap_or(g), |i| i.name.as_str());
+                    format!(" (through group {name})")
                 });
                 out.push(Finding {
                     kind: &findings::UNUSED_ATTACHED_POLICY,
                     message: format!(
-                        "policy {}{via} grants {} observable permissions, none used in {} days",
+                        "policy {}{at}{via} grants {} observable permissions, none used in {} days",
                         p.name, p.observable, cfg.window_days
                     ),
                     permissions: Vec::new(),

@@ -120,6 +120,14 @@ pub trait Rules<'s> {
     /// of its system (AWS: boundaries, SCPs) applied.
     fn effective(&mut self, identity: &'s Identity, attached: &[Attachment<'s>]) -> Effective;
 
+    /// Whether a use at `scope` (a usage record's, see
+    /// [`crate::model::UsageRecord::scope`]) counts for `attachment`: for a
+    /// cloud whose grants are bound below the system, only when it lies
+    /// under the attachment's scope. Every use counts by default.
+    fn covers(&self, _attachment: &Attachment<'s>, _scope: &str) -> bool {
+        true
+    }
+
     /// What one policy grants by itself, for the per-policy counts.
     fn policy_grant(&mut self, policy: &'s str) -> Option<PermSet>;
 
@@ -175,6 +183,11 @@ impl<'s, V> Evaluated<'s, V> {
     pub fn named(&mut self, id: &'s str, evaluate: impl FnOnce() -> Option<V>) -> Option<&V> {
         *self.named.entry(id).or_default() += 1;
         self.get(id, evaluate)
+    }
+
+    /// `id`'s result, if it was evaluated and could be.
+    pub fn peek(&self, id: &str) -> Option<&V> {
+        self.done.get(id).and_then(Option::as_ref)
     }
 
     /// How many grants named `id`.

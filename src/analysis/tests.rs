@@ -72,6 +72,7 @@ fn used(who: &str, perm: &str, first: &str, last: &str) -> UsageRecord {
         identity: format!("arn:aws:iam::{ACCT}:{who}"),
         permission: perm.into(),
         source: EvidenceSource::AwsCloudtrail,
+        scope: None,
         first_seen: t(first),
         last_seen: t(last),
         count: 1,

@@ -148,6 +148,10 @@ pub struct Permission {
     pub risk: RiskTier,
     /// Resource types; a trailing `*` marks a required one.
     pub resource_types: Vec<String>,
+    /// A data-plane permission (Azure's DataActions): matched only by
+    /// data-plane patterns ([`Catalog::add_matching_plane`]), and its name
+    /// may also be a control-plane permission's.
+    pub data_plane: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -176,12 +180,20 @@ pub struct NameRules {
     /// `iam.workloadIdentityPools.create`); the catalog holds, looks up and
     /// matches names in this spelling.
     pub canonical: fn(&str) -> Cow<'_, str>,
+    /// Whether a wildcard in the service part of a pattern matches across
+    /// the separator: Azure's `*/read` and `Microsoft.*/read` match
+    /// `Microsoft.Storage/storageAccounts/read`. Otherwise the service and
+    /// the action are matched each by its part (`*:List*`).
+    pub globs_cross_sep: bool,
 }
 
 /// A cloud whose names have one spelling each.
 pub fn as_written(name: &str) -> Cow<'_, str> {
     Cow::Borrowed(name)
 }
+
+/// Marks the index keys of data-plane permissions: no name holds it.
+const DATA_KEY: char = '\u{0}';
 
 /// A cloud's permission catalog.
 #[derive(Debug)]
@@ -194,6 +206,9 @@ pub struct Catalog {
     /// See [`NameRules::case_sensitive`].
     pub case_sensitive: bool,
     canonical: fn(&str) -> Cow<'_, str>,
+    globs_cross_sep: bool,
+    /// Whether any permission is a data-plane one.
+    has_data_plane: bool,
     pub perms: Vec<Permission>,
     pub services: Vec<Service>,
     service_index: HashMap<String, u32>,
@@ -268,11 +283,21 @@ impl Catalog {
     }
 
     /// Index of an exact permission: case-insensitive for AWS
-    /// (`S3:getobject`), exact for a case-sensitive cloud.
+    /// (`S3:getobject`), exact for a case-sensitive cloud. Of the control
+    /// plane (see [`Permission::data_plane`]).
     pub fn lookup(&self, qualified: &str) -> Option<usize> {
-        self.perm_index
-            .get(self.key(qualified).as_ref())
-            .map(|&i| i as usize)
+        self.lookup_plane(qualified, false)
+    }
+
+    /// [`Catalog::lookup`] in the control plane or, `data`, the data plane.
+    pub fn lookup_plane(&self, qualified: &str, data: bool) -> Option<usize> {
+        let key = self.key(qualified);
+        let found = if data {
+            self.perm_index.get(&format!("{DATA_KEY}{key}"))
+        } else {
+            self.perm_index.get(key.as_ref())
+        };
+        found.map(|&i| i as usize)
     }
 
     pub fn service(&self, prefix: &str) -> Option<&Service> {
@@ -295,21 +320,42 @@ impl Catalog {
     }
 
     /// Adds the matches of `pattern` to `set`; returns how many it matched.
+    /// Of the control plane (see [`Permission::data_plane`]).
     pub fn add_matching(&self, pattern: &str, set: &mut PermSet) -> usize {
+        self.add_matching_plane(pattern, set, false)
+    }
+
+    /// [`Catalog::add_matching`] in the control plane or, `data`, the data
+    /// plane.
+    pub fn add_matching_plane(&self, pattern: &str, set: &mut PermSet, data: bool) -> usize {
         let pat = self.key(pattern.trim()).into_owned();
         let fold = !self.case_sensitive;
         if pat == "*" {
-            set.insert_range(..);
-            return self.perms.len();
+            if !self.has_data_plane && !data {
+                set.insert_range(..);
+                return self.perms.len();
+            }
+            let before = set.count_ones(..);
+            set.extend((0..self.perms.len()).filter(|&i| self.perms[i].data_plane == data));
+            return set.count_ones(..) - before;
         }
         let Some((svc, act)) = pat.split_once(self.sep) else {
             return 0;
         };
         let mut n = 0;
-        let mut scan = |range: Range<usize>, s: &mut PermSet| {
+        let mut scan = |range: Range<usize>, s: &mut PermSet, whole: bool| {
             for i in range {
-                if pattern::wildcard_match_case(act.as_bytes(), self.perms[i].name.as_bytes(), fold)
-                {
+                let p = &self.perms[i];
+                if p.data_plane != data {
+                    continue;
+                }
+                let hit = if whole {
+                    let name = format!("{}{}{}", self.prefix_of(i), self.sep, p.name);
+                    pattern::wildcard_match_case(pat.as_bytes(), name.as_bytes(), fold)
+                } else {
+                    pattern::wildcard_match_case(act.as_bytes(), p.name.as_bytes(), fold)
+                };
+                if hit {
                     s.insert(i);
                     n += 1;
                 }
@@ -317,14 +363,32 @@ impl Catalog {
         };
         if pattern::has_wildcard(svc) {
             for service in &self.services {
-                if pattern::wildcard_match_case(svc.as_bytes(), service.prefix.as_bytes(), fold) {
-                    scan(service.range.clone(), set);
+                if self.globs_cross_sep {
+                    // `*/read`: the service's prefix must match the pattern's
+                    // start up to its first wildcard.
+                    let lead = &svc[..svc.find(['*', '?']).unwrap_or(svc.len())];
+                    let prefix = service.prefix.as_bytes();
+                    let n = lead.len().min(prefix.len());
+                    let same = if fold {
+                        lead.as_bytes()[..n].eq_ignore_ascii_case(&prefix[..n])
+                    } else {
+                        lead.as_bytes()[..n] == prefix[..n]
+                    };
+                    if same {
+                        scan(service.range.clone(), set, true);
+                    }
+                } else if pattern::wildcard_match_case(
+                    svc.as_bytes(),
+                    service.prefix.as_bytes(),
+                    fold,
+                ) {
+                    scan(service.range.clone(), set, false);
                 }
             }
         } else if let Some(service) = self.service(svc) {
             if pattern::has_wildcard(act) {
-                scan(service.range.clone(), set);
-            } else if let Some(i) = self.lookup(&pat) {
+                scan(service.range.clone(), set, false);
+            } else if let Some(i) = self.lookup_plane(&pat, data) {
                 set.insert(i);
                 n = 1;
             }
@@ -352,6 +416,8 @@ impl Catalog {
             sep: rules.sep,
             case_sensitive: rules.case_sensitive,
             canonical: rules.canonical,
+            globs_cross_sep: rules.globs_cross_sep,
+            has_data_plane: rows.iter().any(|(_, p)| p.data_plane),
             perms: Vec::with_capacity(rows.len()),
             services: Vec::new(),
             service_index: HashMap::new(),
@@ -377,9 +443,12 @@ impl Catalog {
                 }
             };
             perm.service = svc as u32;
-            let key = cat
+            let mut key = cat
                 .key(&format!("{prefix}{}{}", cat.sep, perm.name))
                 .into_owned();
+            if perm.data_plane {
+                key.insert(0, DATA_KEY);
+            }
             cat.perm_index.insert(key, cat.perms.len() as u32);
             cat.perms.push(perm);
             cat.services[svc].range.end = cat.perms.len();

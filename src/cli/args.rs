@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use crate::clouds::args::window_days;
 use crate::clouds::aws::args::{DoctorAws, ImportAws, LiveAws};
+use crate::clouds::azure::args::{AZURE_EXPORTS, ImportAzure};
 use crate::clouds::gcp::args::{GCP_LAYOUT, ImportGcp, LiveGcp};
 
 #[derive(Debug, Parser)]
@@ -104,6 +105,10 @@ pub enum ImportCommand {
     /// Policy Analyzer activities, audit log entries).
     #[command(after_long_help = GCP_LAYOUT)]
     Gcp(Import<ImportGcp>),
+    /// Azure: `az` exports of role assignments, role and deny definitions,
+    /// principals, management groups and the Activity Log.
+    #[command(after_long_help = AZURE_EXPORTS)]
+    Azure(Import<ImportAzure>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -307,6 +312,14 @@ pub enum CatalogCommand {
         /// one: the service comes first), `*`, or `roles/NAME`; default `*`.
         pattern: Option<String>,
     },
+    /// The Azure catalog: `permgap catalog azure 'Microsoft.Storage/*'`, or a
+    /// built-in role's operations: `permgap catalog azure 'Storage Blob Data Reader'`.
+    Azure {
+        /// An operation pattern (`Microsoft.Storage/*`, `*/read`, `*`: both
+        /// Actions and DataActions), or a built-in role's name or GUID;
+        /// default `*`.
+        pattern: Option<String>,
+    },
 }
 
 impl CatalogCommand {
@@ -316,6 +329,7 @@ impl CatalogCommand {
         match self {
             CatalogCommand::Aws { pattern } => (Cloud::Aws, pattern.as_deref()),
             CatalogCommand::Gcp { pattern } => (Cloud::Gcp, pattern.as_deref()),
+            CatalogCommand::Azure { pattern } => (Cloud::Azure, pattern.as_deref()),
         }
     }
 }

@@ -57,6 +57,11 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     match &cli.command {
         Command::Import(args::ImportCommand::Aws(a)) => import::<aws::Aws>(cli, &run, a),
         Command::Import(args::ImportCommand::Gcp(a)) => import::<gcp::Gcp>(cli, &run, a),
+        Command::Import(args::ImportCommand::Azure(a)) => save_snapshot(
+            cli,
+            &a.output,
+            &clouds::azure::command::import(&run, &a.import)?,
+        ),
         Command::Collect(args::CollectCommand::Aws(a)) => collect::<aws::Aws>(cli, &run, a),
         Command::Collect(args::CollectCommand::Gcp(a)) => collect::<gcp::Gcp>(cli, &run, a),
         Command::Scan(args::ScanCommand::Aws(a)) => scan::<aws::Aws>(cli, &run, a),
@@ -478,7 +483,17 @@ fn list_catalog(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut write = || -> std::io::Result<()> {
         for i in cat.sorted_by_name(set) {
-            writeln!(out, "{}\t{}", cat.qualified(i), cat.perms[i].level.label())?;
+            let plane = if cat.perms[i].data_plane {
+                "\tDataAction"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{}\t{}{plane}",
+                cat.qualified(i),
+                cat.perms[i].level.label()
+            )?;
         }
         out.flush()
     };

@@ -1,10 +1,11 @@
 //! The clouds, behind one seam. Each cloud is a folder here (`aws/`,
-//! `gcp/`) holding its import, its live collection, its catalog and its audit
+//! `azure/`, `gcp/`) holding its import, its live collection, its catalog and its audit
 //! rules, and one [`Provider`] in [`CLOUDS`]. Code outside `src/clouds/` and
 //! `src/model/` never asks which cloud it has: it asks the cloud's provider.
 
 pub mod args;
 pub mod aws;
+pub mod azure;
 pub mod gcp;
 pub mod tasks;
 
@@ -25,6 +26,8 @@ pub struct Names {
     pub logs: &'static str,
     /// What its catalog lists: `actions`, `permissions`.
     pub permissions: &'static str,
+    /// Whether its logs can hold data events (reports say which they held).
+    pub data_events: bool,
 }
 
 /// The permissions `permgap catalog CLOUD PATTERN` lists.
@@ -125,14 +128,14 @@ impl Run {
 
 /// Every cloud permgap audits, in the order a permission's spelling is
 /// tried ([`Provider::spells`]).
-pub static CLOUDS: &[&dyn Provider] = &[&aws::Aws, &gcp::Gcp];
+pub static CLOUDS: &[&dyn Provider] = &[&aws::Aws, &azure::Azure, &gcp::Gcp];
 
 /// The provider of `cloud`, when permgap audits it.
 pub fn provider(cloud: Cloud) -> Option<&'static dyn Provider> {
     match cloud {
         Cloud::Aws => Some(&aws::Aws),
         Cloud::Gcp => Some(&gcp::Gcp),
-        Cloud::Azure => None,
+        Cloud::Azure => Some(&azure::Azure),
     }
 }
 
@@ -141,18 +144,9 @@ pub fn names(cloud: Cloud) -> &'static Names {
     match cloud {
         Cloud::Aws => &aws::NAMES,
         Cloud::Gcp => &gcp::NAMES,
-        Cloud::Azure => &AZURE_NAMES,
+        Cloud::Azure => &azure::NAMES,
     }
 }
-
-/// Azure's names, for snapshots that hold its systems before its provider
-/// exists.
-static AZURE_NAMES: Names = Names {
-    system: "subscription",
-    system_label: "Azure subscription",
-    logs: "Activity Log",
-    permissions: "operations",
-};
 
 /// The cloud whose spelling `permission` has.
 pub fn spelling_of(permission: &str) -> Option<Cloud> {

@@ -60,9 +60,35 @@ pub enum SourceKind {
     /// binding). Evidence for the bindings it names only, so it does not
     /// make a project observed.
     GcpRecommender,
+    /// Azure role assignments, role and deny definitions (entitlements).
+    AzureRoleAssignments,
+    /// Azure Activity Log (administrative events: writes, deletes, actions).
+    AzureActivityLog,
+    /// Microsoft Graph: principal names and kinds, group membership.
+    AzureGraph,
 }
 
 impl SourceKind {
+    /// The cloud whose source it is.
+    pub fn cloud(self) -> super::Cloud {
+        use super::Cloud;
+        match self {
+            SourceKind::AwsAuthorizationDetails
+            | SourceKind::AwsCloudtrailFiles
+            | SourceKind::AwsCloudtrailLookup
+            | SourceKind::AwsCloudtrailAthena
+            | SourceKind::AwsCredentialReport
+            | SourceKind::AwsAccessAdvisor => Cloud::Aws,
+            SourceKind::GcpIamPolicy
+            | SourceKind::GcpAuditLogs
+            | SourceKind::GcpPolicyAnalyzer
+            | SourceKind::GcpRecommender => Cloud::Gcp,
+            SourceKind::AzureRoleAssignments
+            | SourceKind::AzureActivityLog
+            | SourceKind::AzureGraph => Cloud::Azure,
+        }
+    }
+
     /// Whether this source observes permission use (as opposed to entitlements).
     pub fn observes_usage(self) -> bool {
         matches!(
@@ -71,6 +97,7 @@ impl SourceKind {
                 | SourceKind::AwsCloudtrailLookup
                 | SourceKind::AwsCloudtrailAthena
                 | SourceKind::GcpAuditLogs
+                | SourceKind::AzureActivityLog
         )
     }
 }

@@ -69,6 +69,12 @@ pub struct Snapshot {
     /// Recommender's policy insights).
     #[serde(default)]
     pub watched_grants: Vec<WatchedGrant>,
+    /// The permissions a cloud itself listed for this tenant (Azure: the
+    /// provider operations of `az provider operation list` or ARM's
+    /// `providerOperations`). Where a cloud has any here, its audit catalog
+    /// is this list, not the embedded one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed_permissions: Vec<ListedPermission>,
     pub coverage: Coverage,
 }
 
@@ -84,6 +90,7 @@ impl Snapshot {
             credentials: Vec::new(),
             service_access: Vec::new(),
             watched_grants: Vec::new(),
+            listed_permissions: Vec::new(),
             coverage: Coverage::default(),
         }
     }
@@ -99,7 +106,12 @@ impl Snapshot {
         self.policies.sort_by(|a, b| a.id.cmp(&b.id));
         self.policies.dedup_by(|a, b| a.id == b.id);
         self.usage.sort_by(|a, b| {
-            (&a.identity, &a.permission, a.source).cmp(&(&b.identity, &b.permission, b.source))
+            (&a.identity, &a.permission, a.source, &a.scope).cmp(&(
+                &b.identity,
+                &b.permission,
+                b.source,
+                &b.scope,
+            ))
         });
         self.activity.sort_by(|a, b| {
             (&a.identity, a.kind, a.last_seen).cmp(&(&b.identity, b.kind, b.last_seen))
@@ -118,6 +130,12 @@ impl Snapshot {
                 b.end,
             ))
         });
+        self.listed_permissions.sort_by(|a, b| {
+            (a.cloud, &a.name, a.data_plane).cmp(&(b.cloud, &b.name, b.data_plane))
+        });
+        self.listed_permissions.dedup_by(|a, b| {
+            a.cloud == b.cloud && a.data_plane == b.data_plane && a.name == b.name
+        });
         self.coverage.normalize();
     }
 
@@ -131,6 +149,7 @@ impl Snapshot {
         self.credentials.extend(other.credentials);
         self.service_access.extend(other.service_access);
         self.watched_grants.extend(other.watched_grants);
+        self.listed_permissions.extend(other.listed_permissions);
         self.coverage.sources.extend(other.coverage.sources);
         self.coverage.skipped.extend(other.coverage.skipped);
         self.coverage.warnings.extend(other.coverage.warnings);
@@ -184,7 +203,9 @@ pub struct System {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scp_levels: Vec<Vec<String>>,
     /// GCP: the folders and organization above the project, nearest first
-    /// (`folders/123`, `organizations/456`).
+    /// (`folders/123`, `organizations/456`). Azure: the management groups
+    /// above the subscription, nearest first
+    /// (`/providers/Microsoft.Management/managementGroups/MG`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<String>,
     /// GCP: the Data Access audit logs turned on for the project, by the
@@ -305,6 +326,9 @@ pub enum PolicyKind {
     /// An AWS Organizations service control policy: it grants nothing, it
     /// caps what identity policies can grant.
     ServiceControl,
+    /// An Azure deny assignment: it grants nothing; its principals may not
+    /// perform its operations at its scope, whatever their roles grant.
+    DenyAssignment,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -344,6 +368,11 @@ pub enum EvidenceSource {
     /// member exercised over the observation period (used some time in it;
     /// counted as last seen at its end).
     GcpRecommender,
+    /// Azure Activity Log: the operations a principal performed (writes,
+    /// deletes and actions; never reads or DataActions).
+    AzureActivityLog,
+    /// Azure role assignments (an assignment exists).
+    AzureRoleAssignments,
 }
 
 /// Observed use of one permission by one identity, aggregated.
@@ -353,6 +382,12 @@ pub struct UsageRecord {
     /// `service:Action` in the catalog's casing.
     pub permission: String,
     pub source: EvidenceSource,
+    /// Where it was used, for a cloud whose grants are bound below the
+    /// system (Azure: the event's `authorization.scope`, a resource group
+    /// or resource). A use counts for a grant only at a scope under the
+    /// grant's. Absent: anywhere in the identity's system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     pub count: u64,
@@ -427,6 +462,18 @@ pub struct Credential {
     /// When it stops working (GCP keys' `validBeforeTime`), if it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<Timestamp>,
+}
+
+/// A permission as a cloud listed it for the tenant (see
+/// [`Snapshot::listed_permissions`]).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ListedPermission {
+    pub cloud: Cloud,
+    /// `Microsoft.Storage/storageAccounts/read`.
+    pub name: String,
+    /// A data-plane permission (Azure's `isDataAction`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_plane: bool,
 }
 
 /// The JSON Schema of the snapshot, as committed in `schema/`.

@@ -103,15 +103,16 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
         .collect();
     writeln!(
         out,
-        "permgap audit: {} to {} ({} days), {}",
+        "permgap audit: {} to {} ({} days){}",
         date(Some(report.window_start)),
         date(Some(report.as_of)),
         report.window_days,
         match report.catalogs.as_slice() {
-            [] => "no catalog".to_string(),
-            [_] => catalogs.join(""),
+            [] => ", no catalog".to_string(),
+            [_] => format!(", {}", catalogs.join("")),
+            // One per cloud: on a line of their own.
             many => format!(
-                "catalogs: {} permissions",
+                "\ncatalogs: {} permissions",
                 many.iter()
                     .map(|c| format!("{} {}", c.cloud, c.permissions))
                     .collect::<Vec<_>>()
@@ -169,7 +170,7 @@ pub fn render(report: &Report, opts: TableOptions, out: &mut dyn Write) -> std::
         "Used",
         "Unused",
         "Unobs.",
-        "Findings (high/med/low)",
+        "High/med/low",
     ]);
     for sys in &report.systems {
         let sev = |k| sys.findings_by_severity.get(&k).copied().unwrap_or(0);
@@ -265,13 +266,11 @@ fn render_coverage(
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let account = src.system.as_deref().map_or_else(String::new, |a| {
-            if kind.starts_with("gcp-") {
-                format!(" (project {a})")
-            } else {
-                format!(" (account {a})")
-            }
-        });
+        let names = crate::clouds::names(src.kind.cloud());
+        let account = src
+            .system
+            .as_deref()
+            .map_or_else(String::new, |a| format!(" ({} {a})", names.system));
         if src.kind.observes_usage() {
             line(out, w, 2, &format!("{kind}{account}: {}", src.input))?;
             if let Some(regions) = &src.regions {
@@ -287,17 +286,19 @@ fn render_coverage(
                     &format!("regions read: {read} (use in other regions is not seen)"),
                 )?;
             }
-            let data = if src.data_event_services.is_empty() {
-                "none".to_string()
+            let data = if !names.data_events {
+                String::new()
+            } else if src.data_event_services.is_empty() {
+                "; data events: none".to_string()
             } else {
-                src.data_event_services.join(", ")
+                format!("; data events: {}", src.data_event_services.join(", "))
             };
             line(
                 out,
                 w,
                 4,
                 &format!(
-                    "{} files read, {} skipped{}; {} events from {} to {}; data events: {data}",
+                    "{} files read, {} skipped{}; {} events from {} to {}{data}",
                     src.files_read,
                     src.files_skipped,
                     if src.files_passed_over > 0 {

@@ -11,6 +11,7 @@ pub const NAMES: NameRules = NameRules {
     sep: ":",
     case_sensitive: false,
     canonical: crate::catalog::as_written,
+    globs_cross_sep: false,
 };
 
 const ACTIONS_TSV: &str = include_str!("catalog/actions.tsv");
@@ -66,6 +67,7 @@ fn parse(services: &str, actions: &str) -> Catalog {
                         .filter(|s| !s.is_empty())
                         .map(str::to_string)
                         .collect(),
+                    data_plane: false,
                 },
             ))
         })

@@ -34,6 +34,7 @@ pub static NAMES: Names = Names {
     system_label: "AWS account",
     logs: "CloudTrail",
     permissions: "actions",
+    data_events: true,
 };
 
 /// AWS behind the seam.

@@ -285,6 +285,7 @@ impl Tally {
                 identity,
                 permission,
                 source: EvidenceSource::GcpAuditLogs,
+                scope: None,
                 first_seen: s.first,
                 last_seen: s.last,
                 count: s.count,

@@ -24,6 +24,7 @@ pub const NAMES: NameRules = NameRules {
     sep: ".",
     case_sensitive: true,
     canonical,
+    globs_cross_sep: false,
 };
 
 /// The host-qualified spelling of IAM permissions in Google's role data.
@@ -168,6 +169,7 @@ pub fn catalog<'a>(extra: impl IntoIterator<Item = &'a str>) -> Catalog {
                     level,
                     risk: risk_of(level, &capitalized(verb(rest))),
                     resource_types: Vec::new(),
+                    data_plane: false,
                 },
             )
         })

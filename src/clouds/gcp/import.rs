@@ -857,6 +857,7 @@ fn insights(snap: &mut Snapshot, files: &[(String, InputFile)], skipped: &mut Ve
                     identity: id.clone(),
                     permission: perm.to_string(),
                     source: EvidenceSource::GcpRecommender,
+                    scope: None,
                     first_seen: start,
                     last_seen: end,
                     count: 1,

@@ -52,6 +52,7 @@ pub static NAMES: Names = Names {
     system_label: "GCP project",
     logs: "Cloud Audit Logs",
     permissions: "permissions",
+    data_events: true,
 };
 
 /// GCP behind the seam.

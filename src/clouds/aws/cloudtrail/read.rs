@@ -715,6 +715,7 @@ pub(super) fn fold_into(
             identity: resolver.id(who).to_string(),
             permission: cat.qualified(action as usize),
             source: EvidenceSource::AwsCloudtrail,
+            scope: None,
             first_seen: ts(a.first),
             last_seen: ts(a.last),
             count: a.count,

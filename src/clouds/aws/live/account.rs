@@ -473,6 +473,7 @@ pub async fn access_advisor(
                             identity: arn.clone(),
                             permission: format!("{service}:{name}"),
                             source: EvidenceSource::AwsAccessAdvisor,
+                            scope: None,
                             first_seen: t,
                             last_seen: t,
                             count: 1,

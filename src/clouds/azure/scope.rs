@@ -1,0 +1,154 @@
+//! Azure scopes: ARM ids of the tenant root (`/`), a management group
+//! (`/providers/Microsoft.Management/managementGroups/MG`), a subscription
+//! (`/subscriptions/S`), a resource group (`/subscriptions/S/resourceGroups/RG`)
+//! or a resource under it. ARM compares ids ignoring case.
+
+use std::collections::HashMap;
+
+/// The start of a management group's id, lowercased.
+pub const MG_PREFIX: &str = "/providers/microsoft.management/managementgroups/";
+
+/// `scope` lowercased, without a trailing `/` (the root stays `/`).
+pub fn normalize(scope: &str) -> String {
+    let s = scope.trim().trim_end_matches('/').to_ascii_lowercase();
+    if s.is_empty() { "/".to_string() } else { s }
+}
+
+/// The subscription a scope lies in (lowercased), if any.
+pub fn subscription_of(scope: &str) -> Option<String> {
+    let s = normalize(scope);
+    let rest = s.strip_prefix("/subscriptions/")?;
+    let id = rest.split('/').next().filter(|x| !x.is_empty())?;
+    Some(id.to_string())
+}
+
+/// The resource group a scope lies in, as its scope
+/// (`/subscriptions/s/resourcegroups/rg`, lowercased), if any.
+pub fn resource_group_of(scope: &str) -> Option<String> {
+    let s = normalize(scope);
+    let mut parts = s.split('/');
+    let (Some(""), Some("subscriptions"), Some(sub), Some("resourcegroups"), Some(rg)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    (!rg.is_empty()).then(|| format!("/subscriptions/{sub}/resourcegroups/{rg}"))
+}
+
+/// The resource group part of a scope, as written
+/// (`/subscriptions/S/resourceGroups/RG`), if it has one.
+pub fn resource_group_written(scope: &str) -> Option<&str> {
+    resource_group_of(scope)?;
+    let s = scope.trim();
+    let end = s.match_indices('/').nth(4).map_or(s.len(), |(i, _)| i);
+    Some(&s[..end])
+}
+
+/// What kind of scope an id is, for messages and findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Resource,
+    ResourceGroup,
+    Subscription,
+    ManagementGroup,
+    Root,
+}
+
+pub fn level(scope: &str) -> Level {
+    let s = normalize(scope);
+    if s == "/" {
+        Level::Root
+    } else if s.starts_with(MG_PREFIX) {
+        Level::ManagementGroup
+    } else {
+        match s.split('/').count() {
+            0..=3 => Level::Subscription,
+            4..=5 => Level::ResourceGroup,
+            _ => Level::Resource,
+        }
+    }
+}
+
+/// Which management groups lie above each subscription (lowercased ids,
+/// nearest first), for the scopes that name a management group.
+#[derive(Debug, Default)]
+pub struct Tree {
+    above: HashMap<String, Vec<String>>,
+}
+
+impl Tree {
+    /// From each subscription and the management groups above it.
+    pub fn new<'a>(subs: impl IntoIterator<Item = (&'a str, &'a [String])>) -> Self {
+        Tree {
+            above: subs
+                .into_iter()
+                .map(|(s, a)| {
+                    (
+                        s.to_ascii_lowercase(),
+                        a.iter().map(|m| normalize(m)).collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether `inner` lies at or under `outer`.
+    pub fn covers(&self, outer: &str, inner: &str) -> bool {
+        let (o, i) = (normalize(outer), normalize(inner));
+        if o == "/" || o == i {
+            return true;
+        }
+        if o.starts_with(MG_PREFIX) {
+            if i.starts_with(MG_PREFIX) {
+                return false;
+            }
+            return subscription_of(&i)
+                .is_some_and(|s| self.above.get(&s).is_some_and(|mgs| mgs.contains(&o)));
+        }
+        i.len() > o.len() && i.starts_with(&o) && i.as_bytes()[o.len()] == b'/'
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_nest_ignoring_case() {
+        let mgs = vec!["/providers/Microsoft.Management/managementGroups/Prod".to_string()];
+        let t = Tree::new([("S1", mgs.as_slice())]);
+        let rg = "/subscriptions/s1/resourceGroups/RG-a";
+        let vm =
+            "/subscriptions/S1/resourcegroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm1";
+        assert!(t.covers(rg, vm));
+        assert!(t.covers("/subscriptions/S1", vm));
+        assert!(t.covers("/", vm));
+        assert!(t.covers("/providers/microsoft.management/managementgroups/prod", vm));
+        assert!(!t.covers("/providers/microsoft.management/managementgroups/dev", vm));
+        assert!(
+            !t.covers("/subscriptions/s1/resourceGroups/rg", vm),
+            "rg is not rg-a"
+        );
+        assert!(!t.covers(vm, rg));
+        assert!(!t.covers("/subscriptions/s2", vm));
+        assert_eq!(
+            resource_group_of(vm).as_deref(),
+            Some("/subscriptions/s1/resourcegroups/rg-a")
+        );
+        assert_eq!(
+            resource_group_written(vm),
+            Some("/subscriptions/S1/resourcegroups/rg-a")
+        );
+        assert_eq!(resource_group_written(rg), Some(rg));
+        assert_eq!(subscription_of(vm).as_deref(), Some("s1"));
+        assert_eq!(level(vm), Level::Resource);
+        assert_eq!(level(rg), Level::ResourceGroup);
+        assert_eq!(level("/subscriptions/s1/"), Level::Subscription);
+        assert_eq!(level(&mgs[0]), Level::ManagementGroup);
+        assert_eq!(level("/"), Level::Root);
+    }
+}
