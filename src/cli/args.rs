@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::clouds::args::window_days;
 use crate::clouds::aws::args::{DoctorAws, ImportAws, LiveAws};
-use crate::clouds::azure::args::{AZURE_EXPORTS, ImportAzure};
+use crate::clouds::azure::args::{AZURE_EXPORTS, DoctorAzure, ImportAzure, LiveAzure};
 use crate::clouds::gcp::args::{GCP_LAYOUT, ImportGcp, LiveGcp};
 
 #[derive(Debug, Parser)]
@@ -115,6 +115,8 @@ pub enum ImportCommand {
 pub enum DoctorCommand {
     /// AWS: which of permgap's read-only permissions the credentials have.
     Aws(DoctorAws),
+    /// Azure: which of the reads a collection needs the credential can do.
+    Azure(DoctorAzure),
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +126,9 @@ pub enum CollectCommand {
     /// GCP: projects, or every project of an organization, through Google's
     /// APIs.
     Gcp(Collect<LiveGcp>),
+    /// Azure: subscriptions (or every one the credential sees) through ARM
+    /// and Microsoft Graph.
+    Azure(Collect<LiveAzure>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +138,9 @@ pub enum ScanCommand {
     /// GCP: projects, or every project of an organization, through Google's
     /// APIs.
     Gcp(Scan<LiveGcp>),
+    /// Azure: subscriptions (or every one the credential sees) through ARM
+    /// and Microsoft Graph.
+    Azure(Scan<LiveAzure>),
 }
 
 /// `import CLOUD`: a cloud's import arguments, and where the snapshot goes.

@@ -13,7 +13,7 @@ use clap::Parser;
 use jiff::Timestamp;
 
 use crate::analysis::{self, AuditConfig, findings};
-use crate::clouds::{self, Commands, Run, aws, gcp};
+use crate::clouds::{self, Commands, Run, aws, azure, gcp};
 use crate::config::{self, Config};
 use crate::gate::{Baseline, Verdict};
 use crate::model::Snapshot;
@@ -57,15 +57,13 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
     match &cli.command {
         Command::Import(args::ImportCommand::Aws(a)) => import::<aws::Aws>(cli, &run, a),
         Command::Import(args::ImportCommand::Gcp(a)) => import::<gcp::Gcp>(cli, &run, a),
-        Command::Import(args::ImportCommand::Azure(a)) => save_snapshot(
-            cli,
-            &a.output,
-            &clouds::azure::command::import(&run, &a.import)?,
-        ),
+        Command::Import(args::ImportCommand::Azure(a)) => import::<azure::Azure>(cli, &run, a),
         Command::Collect(args::CollectCommand::Aws(a)) => collect::<aws::Aws>(cli, &run, a),
         Command::Collect(args::CollectCommand::Gcp(a)) => collect::<gcp::Gcp>(cli, &run, a),
+        Command::Collect(args::CollectCommand::Azure(a)) => collect::<azure::Azure>(cli, &run, a),
         Command::Scan(args::ScanCommand::Aws(a)) => scan::<aws::Aws>(cli, &run, a),
         Command::Scan(args::ScanCommand::Gcp(a)) => scan::<gcp::Gcp>(cli, &run, a),
+        Command::Scan(args::ScanCommand::Azure(a)) => scan::<azure::Azure>(cli, &run, a),
         Command::Audit(a) => {
             let snap = read_snapshot(&a.snapshot).map_err(usage)?;
             let as_of = as_of(&run, a.report.as_of);
@@ -99,6 +97,7 @@ fn run(cli: &Cli) -> Result<Exit, Failure> {
             catalog(cloud, pattern.unwrap_or("*"))
         }
         Command::Doctor(args::DoctorCommand::Aws(a)) => aws::command::doctor(&run, a),
+        Command::Doctor(args::DoctorCommand::Azure(a)) => azure::command::doctor(&run, a),
         Command::Explain { id } => explain(id.as_deref()),
     }
 }

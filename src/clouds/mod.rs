@@ -6,6 +6,7 @@
 pub mod args;
 pub mod aws;
 pub mod azure;
+pub mod doctor;
 pub mod gcp;
 pub mod tasks;
 

@@ -11,7 +11,7 @@ use super::catalog;
 use super::cloudtrail::{self, CloudTrailInput, FileFilter};
 use super::credential_report::import_credential_report;
 use super::import::import_authorization_details;
-use super::live::{self, CheckStatus};
+use super::live;
 use crate::clouds::{InputFile, Run};
 use crate::exit::{Exit, Failure, usage};
 use crate::model::{Cloud, Skipped, Snapshot, SourceKind};
@@ -173,44 +173,12 @@ pub fn doctor(run: &Run, a: &DoctorAws) -> Result<Exit, Failure> {
         };
         live::doctor(&conf, &checks).await
     });
+    let (text, exit) = crate::clouds::doctor::render(
+        &checks,
+        "Add them to the identity's policy (the README lists permgap's read-only policy).",
+        "permgap can collect this account.",
+    );
     let mut out = std::io::stdout().lock();
-    let mut text = String::new();
-    for c in &checks {
-        let status = match (c.status, c.required) {
-            (CheckStatus::Ok, _) => "ok",
-            (CheckStatus::Denied, true) => "MISSING",
-            (CheckStatus::Denied, false) => "missing",
-            (CheckStatus::Failed, _) => "error",
-        };
-        text.push_str(&format!("{status:8} {:36} {}\n", c.what, c.detail));
-    }
-    let of = |s| {
-        checks
-            .iter()
-            .filter(|c| c.status == s)
-            .map(|c| c.what.as_str())
-            .collect::<Vec<_>>()
-    };
-    let (missing, failed) = (of(CheckStatus::Denied), of(CheckStatus::Failed));
-    if !missing.is_empty() {
-        text.push_str(&format!(
-            "missing: {}. Add them to the identity's policy (the README lists permgap's read-only policy).\n",
-            missing.join(", ")
-        ));
-    }
-    if !failed.is_empty() {
-        text.push_str(&format!(
-            "could not check: {} (see above).\n",
-            failed.join(", ")
-        ));
-    }
-    if missing.is_empty() && failed.is_empty() {
-        text.push_str("permgap can collect this account.\n");
-    }
     out.write_all(text.as_bytes()).context("cannot write")?;
-    Ok(if missing.is_empty() && failed.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Partial
-    })
+    Ok(exit)
 }

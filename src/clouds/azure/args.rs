@@ -46,3 +46,81 @@ pub struct ImportAzure {
     #[arg(long, value_name = "FILE")]
     pub operations: Vec<PathBuf>,
 }
+
+/// How to reach Azure: the first credential of the chain that yields a
+/// token (a service principal's secret or certificate or workload identity
+/// from the environment, the managed identity, `az login`), unless
+/// `--credential` names one.
+#[derive(Debug, Args)]
+pub struct LiveAzure {
+    /// A subscription ID (repeatable); default: every enabled subscription
+    /// the credential sees. The management groups above it are read for
+    /// what they assign.
+    #[arg(long, value_name = "ID")]
+    pub subscription: Vec<String>,
+    /// Use only this credential, not the chain.
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub credential: Option<super::credentials::Source>,
+    /// Do not read the Activity Log (then no operation is known used, and
+    /// none is called unused).
+    #[arg(long)]
+    pub no_activity_log: bool,
+    /// Do not read Microsoft Graph (principals are then named by object id,
+    /// and groups' members are not known).
+    #[arg(long)]
+    pub no_graph: bool,
+    /// Azure Resource Manager's base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PERMGAP_AZURE_ARM_ENDPOINT",
+        default_value = "https://management.azure.com"
+    )]
+    pub arm_endpoint: String,
+    /// Microsoft Graph's base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PERMGAP_AZURE_GRAPH_ENDPOINT",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph_endpoint: String,
+    /// Send no credentials (a test stub).
+    #[arg(long, hide = true)]
+    pub anonymous: bool,
+    #[command(flatten)]
+    pub range: crate::clouds::args::UsageRange,
+    #[command(flatten)]
+    pub concurrency: crate::clouds::args::Concurrency,
+}
+
+/// `permgap doctor azure`: the credential and endpoints of a collection.
+#[derive(Debug, Args)]
+pub struct DoctorAzure {
+    /// A subscription to check (repeatable); default: the first three the
+    /// credential sees.
+    #[arg(long, value_name = "ID")]
+    pub subscription: Vec<String>,
+    /// Use only this credential, not the chain.
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub credential: Option<super::credentials::Source>,
+    /// Azure Resource Manager's base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PERMGAP_AZURE_ARM_ENDPOINT",
+        default_value = "https://management.azure.com"
+    )]
+    pub arm_endpoint: String,
+    /// Microsoft Graph's base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "PERMGAP_AZURE_GRAPH_ENDPOINT",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph_endpoint: String,
+    /// Send no credentials (a test stub).
+    #[arg(long, hide = true)]
+    pub anonymous: bool,
+}

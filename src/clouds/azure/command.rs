@@ -1,10 +1,12 @@
-//! The commands of Azure: `import azure` and the demo's tenant.
+//! The commands of Azure: `import azure`, the demo's tenant, and `collect
+//! azure` / `scan azure` (credentials and progress around the live
+//! collector, `live.rs`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 
-use super::args::ImportAzure;
+use super::args::{DoctorAzure, ImportAzure, LiveAzure};
 use super::import::{self, Files};
 use crate::clouds::{InputFile, Run};
 use crate::exit::{Failure, usage};
@@ -61,4 +63,114 @@ pub fn import(run: &Run, a: &ImportAzure) -> Result<Snapshot, Failure> {
 /// The demo organization's Azure tenant.
 pub fn demo(run: &Run) -> Snapshot {
     import::import(&crate::demo::azure_files(), run.threads)
+}
+
+/// Shows the subscriptions collected on a bar.
+struct AzureBar(indicatif::ProgressBar);
+
+impl super::live::Progress for AzureBar {
+    fn subscriptions(&self, n: usize) {
+        self.0.set_length(n as u64);
+    }
+    fn done(&self, subscription: &str) {
+        self.0.inc(1);
+        self.0.set_message(subscription.to_string());
+    }
+}
+
+/// The credential of a live collection: `--credential`'s, or the first of
+/// the chain that yields a token (named on stderr); none with `--anonymous`.
+async fn credential(
+    run: &Run,
+    anonymous: bool,
+    only: Option<super::credentials::Source>,
+) -> Result<Option<std::sync::Arc<dyn azure_core::credentials::TokenCredential>>, Failure> {
+    use super::credentials;
+    if anonymous {
+        return Ok(None);
+    }
+    let sources = match only {
+        Some(s) => vec![s],
+        None => credentials::chain(&|k| std::env::var(k).ok()),
+    };
+    match credentials::first(&sources).await {
+        Ok((source, cred)) => {
+            if !run.quiet {
+                eprintln!("credentials: {}", source.label());
+            }
+            Ok(Some(cred))
+        }
+        Err(failed) => {
+            let tried: Vec<String> = failed
+                .iter()
+                .map(|(s, why)| format!("  {}: {why}", s.label()))
+                .collect();
+            Err(usage(anyhow!(
+                "no Azure credential yields a token; tried, in order:\n{}\nrun `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+                tried.join("\n")
+            )))
+        }
+    }
+}
+
+/// Collects the subscriptions asked for, reading the Activity Log over `range`.
+pub fn collect(run: &Run, a: &LiveAzure, range: &crate::time::Range) -> Result<Snapshot, Failure> {
+    use super::live;
+    let rt = run.runtime()?;
+    let credential = rt.block_on(credential(run, a.anonymous, a.credential))?;
+    let conn = connection(&a.arm_endpoint, &a.graph_endpoint, credential)?;
+    let opts = live::Options {
+        subscriptions: a.subscription.clone(),
+        start: range.start,
+        end: range.end.at,
+        activity_log: !a.no_activity_log,
+        graph: !a.no_graph,
+        concurrency: a.concurrency.get(),
+    };
+    let bar = AzureBar(crate::progress::bar(
+        run.quiet,
+        0,
+        "subscriptions [{bar:40}] {pos}/{len} {msg}",
+    ));
+    let snap = rt
+        .block_on(live::collect(&conn, &opts, &bar))
+        .map_err(Failure::from)?;
+    bar.0.finish_and_clear();
+    Ok(snap)
+}
+
+fn connection(
+    arm: &str,
+    graph: &str,
+    credential: Option<std::sync::Arc<dyn azure_core::credentials::TokenCredential>>,
+) -> Result<super::live::Connection, Failure> {
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .map_err(|e| usage(anyhow!("cannot build the HTTP client: {e}")))?;
+    Ok(super::live::Connection {
+        arm: arm.to_string(),
+        graph: graph.to_string(),
+        credential,
+        http,
+    })
+}
+
+/// `permgap doctor azure`: which reads the credential can do.
+pub fn doctor(run: &Run, a: &DoctorAzure) -> Result<crate::exit::Exit, Failure> {
+    use std::io::Write;
+    let rt = run.runtime()?;
+    let credential = rt.block_on(credential(run, a.anonymous, a.credential))?;
+    let conn = connection(&a.arm_endpoint, &a.graph_endpoint, credential)?;
+    let checks = rt.block_on(super::live::doctor(&conn, &a.subscription));
+    let (text, exit) = crate::clouds::doctor::render(
+        &checks,
+        "Grant them to the credential: Reader on the subscriptions (or a management group above them), and Directory.Read.All on Microsoft Graph for names.",
+        "permgap can collect these subscriptions.",
+    );
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Failure::from(anyhow!("cannot write: {e}")))?;
+    Ok(exit)
 }

@@ -518,6 +518,12 @@ impl Tenant {
     /// its scopes name one: the management groups' assignments in it reach
     /// that subscription.
     pub fn add_assignments(&mut self, name: &str, v: &Value) {
+        self.add_assignments_of(None, name, v);
+    }
+
+    /// The same, for a list known to be of `subscription` (a live read):
+    /// its management groups' assignments reach that subscription.
+    pub fn add_assignments_of(&mut self, subscription: Option<&str>, name: &str, v: &Value) {
         let Some(list) = items(v) else {
             self.skipped.push(Skipped {
                 input: name.to_string(),
@@ -525,12 +531,15 @@ impl Tenant {
             });
             return;
         };
-        let subs: Vec<String> = list
-            .iter()
-            .filter_map(|a| text(a, "scope").and_then(scope::subscription_of))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let subs: Vec<String> = match subscription {
+            Some(s) => vec![s.to_ascii_lowercase()],
+            None => list
+                .iter()
+                .filter_map(|a| text(a, "scope").and_then(scope::subscription_of))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        };
         let mut source = SourceCoverage::new(SourceKind::AzureRoleAssignments, name);
         source.files_read = 1;
         for (i, a) in list.iter().enumerate() {
@@ -591,8 +600,14 @@ impl Tenant {
                 });
                 continue;
             };
+            // `az` writes `roleType`; ARM `properties.type` (the top-level
+            // `type` is the resource type).
             let built_in = text(d, "roleType")
-                .or_else(|| text(d, "type").filter(|t| t.ends_with("Role")))
+                .or_else(|| {
+                    d.get("properties")
+                        .and_then(|p| p.get("type"))
+                        .and_then(Value::as_str)
+                })
                 .is_some_and(|t| t.eq_ignore_ascii_case("BuiltInRole"));
             self.definitions.push(Policy {
                 id: role_id(id),
@@ -775,6 +790,50 @@ impl Tenant {
             }
             self.entities.insert(id, (display, parent));
         }
+    }
+
+    /// A query of `subscription`'s Activity Log answered for `[from, to]`
+    /// in `pages` pages: it covers the subscription over that range, with
+    /// or without events.
+    pub fn answered(
+        &mut self,
+        subscription: &str,
+        name: &str,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+        pages: u64,
+    ) {
+        let sub = subscription.to_ascii_lowercase();
+        let s = self
+            .events
+            .sources
+            .entry((sub.clone(), name.to_string()))
+            .or_insert_with(|| {
+                let mut s = SourceCoverage::new(SourceKind::AzureActivityLog, name);
+                s.system = Some(sub.clone());
+                s.management_events = true;
+                s
+            });
+        s.files_read = pages;
+        s.answered_from = Some(from);
+        s.answered_to = Some(to);
+        self.subscriptions.entry(sub).or_default();
+    }
+
+    /// Leaves out a subscription that could not be collected: it is named
+    /// in the skipped inputs, not audited as one without identities.
+    pub fn drop_subscription(&mut self, id: &str) {
+        self.subscriptions.remove(&id.to_ascii_lowercase());
+    }
+
+    /// Every principal an assignment names.
+    pub fn principal_ids(&self) -> Vec<String> {
+        let set: BTreeSet<&str> = self
+            .assignments
+            .iter()
+            .map(|a| a.principal.as_str())
+            .collect();
+        set.into_iter().map(str::to_string).collect()
     }
 
     /// The Activity Log events of one file or page, already read.

@@ -1,12 +1,15 @@
 //! Microsoft Azure: role assignments at management group, subscription,
 //! resource group and resource scopes, role and deny definitions, principals
 //! from Microsoft Graph, and the Activity Log, read from `az` exports
-//! ([`import`]) into the common snapshot.
+//! ([`import`]) or live from ARM and Graph ([`live`]) into the common
+//! snapshot.
 
 pub mod args;
 pub mod catalog;
 pub mod command;
+pub mod credentials;
 pub mod import;
+pub mod live;
 pub mod rules;
 pub mod scope;
 
@@ -28,6 +31,27 @@ pub static NAMES: Names = Names {
 
 /// Azure behind the seam.
 pub struct Azure;
+
+impl super::Commands for Azure {
+    type Import = args::ImportAzure;
+    type Live = args::LiveAzure;
+
+    fn import(run: &super::Run, a: &args::ImportAzure) -> Result<Snapshot, crate::exit::Failure> {
+        command::import(run, a)
+    }
+
+    fn usage(a: &args::LiveAzure) -> &super::args::UsageRange {
+        &a.range
+    }
+
+    fn collect(
+        run: &super::Run,
+        a: &args::LiveAzure,
+        range: &crate::time::Range,
+    ) -> Result<Snapshot, crate::exit::Failure> {
+        command::collect(run, a, range)
+    }
+}
 
 impl Provider for Azure {
     fn cloud(&self) -> Cloud {

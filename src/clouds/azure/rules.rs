@@ -13,7 +13,7 @@ use super::scope::{self, Tree};
 use crate::analysis::findings::{self, Finding};
 use crate::analysis::rules::{Attachment, Effective, Evaluated, FindingInput, Marks, Rules};
 use crate::catalog::{AccessLevel, Catalog, Cloud, PermSet};
-use crate::model::{Coverage, Identity, PolicyKind, Skipped, Snapshot, System};
+use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Skipped, Snapshot, System};
 
 /// The operation that lets its holder grant any role at its scope.
 pub const ROLE_ASSIGNMENTS_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
@@ -264,8 +264,12 @@ impl<'s> Rules<'s> for AzureRules<'s> {
 
     /// The Activity Log records writes, deletes and actions of the control
     /// plane: reads and DataActions are never in it.
-    fn unobservable(&mut self, _system: &'s System, _identity: &'s Identity, set: &mut PermSet) {
-        set.intersect_with(&self.never);
+    /// A group whose members are not known is a set: its members' use is
+    /// logged under their own names, so nothing of its grant is seen.
+    fn unobservable(&mut self, _system: &'s System, identity: &'s Identity, set: &mut PermSet) {
+        if identity.kind != IdentityKind::PrincipalSet {
+            set.intersect_with(&self.never);
+        }
     }
 
     fn never_observable(&self) -> &PermSet {

@@ -3,28 +3,7 @@
 
 use super::*;
 
-/// The outcome of one check of `permgap doctor aws`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckStatus {
-    Ok,
-    /// The credentials lack the permission.
-    Denied,
-    /// The call failed for another reason (no such bucket, network): the
-    /// permission could not be checked.
-    Failed,
-}
-
-/// One check of `permgap doctor aws`.
-#[derive(Debug, Clone)]
-pub struct Check {
-    /// The IAM action checked (`iam:GetAccountAuthorizationDetails`), or
-    /// `credentials`.
-    pub what: String,
-    pub status: CheckStatus,
-    /// Whether permgap needs it for every collection (else for an option).
-    pub required: bool,
-    pub detail: String,
-}
+pub use crate::clouds::doctor::{Check, CheckStatus};
 
 pub(super) fn check<T, E>(
     what: &str,
