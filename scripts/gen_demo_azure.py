@@ -124,6 +124,30 @@ def assignments_for(s):
     ]
 
 
+def eligible(s, who, role, scope):
+    name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"elig/{who}/{role}/{scope}"))
+    p = P[who]
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/roleEligibilityScheduleInstances/{name}",
+        "name": name,
+        "type": "Microsoft.Authorization/roleEligibilityScheduleInstances",
+        "properties": {
+            "roleEligibilityScheduleId": f"{scope}/providers/Microsoft.Authorization/roleEligibilitySchedules/{name}",
+            "scope": scope,
+            "roleDefinitionId": role_def_id(s, role),
+            "principalId": p["id"],
+            "principalType": p["kind"],
+            "status": "Provisioned",
+            "startDateTime": "2026-01-10T09:00:00.000Z",
+            "endDateTime": None,
+            "memberType": "Direct",
+            "createdOn": "2026-01-10T09:00:00.000Z",
+            "condition": None,
+            "conditionVersion": None,
+        },
+    }
+
+
 def custom_roles():
     return [
         {
@@ -296,6 +320,10 @@ def activity():
                           f"{rg(PROD, 'rg-web')}/providers/Microsoft.Resources/deployments/web-{d}", days_ago(d, 11)))
     prod.append(event(PROD, "ci-deployer", "Microsoft.Web/sites/write",
                       f"{rg(PROD, 'rg-web')}/providers/Microsoft.Web/sites/contoso-web", days_ago(15)))
+    # carol activates her PIM eligibility for Owner on prod.
+    prod.append(event(PROD, "carol", "Microsoft.Authorization/roleAssignmentScheduleRequests/write",
+                      f"{sub(PROD)}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/{uuid.uuid5(uuid.NAMESPACE_URL, 'carol-pim')}",
+                      days_ago(33)))
     # carol: grants a role in rg-data through platform-admins.
     prod.append(event(PROD, "carol", "Microsoft.Authorization/roleAssignments/write",
                       f"{rg(PROD, 'rg-data')}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid5(uuid.NAMESPACE_URL, 'carol-ra')}",
@@ -330,7 +358,8 @@ demo is audited as of 2026-11-01 over 90 days.
 | bob@contoso.com | Contributor on prod | writes in rg-web and rg-data | over-provisioned; the deny assignment on rg-network makes its network writes conditional |
 | ci-deployer | Contributor on prod's rg-web; Storage Blob Data Contributor on one account | deployments every week (Started, then Succeeded) | its blob DataActions unobservable, never unused |
 | platform-admins (carol, dave) | User Access Administrator on prod | carol writes a role assignment in rg-data | dave: User Access Administrator unused (through the group); dave's refused delete is a denied attempt, not use |
-| carol@contoso.com | also Virtual Machine Contributor on rg-web | starts a VM | |
+| carol@contoso.com | also Virtual Machine Contributor on rg-web; PIM-eligible for Owner on prod | starts a VM; activates Owner | the eligibility is used: no finding for it |
+| bob@contoso.com | PIM-eligible for User Access Administrator on prod's rg-data | never activates it | eligible never activated |
 | dave@contoso.com | User Access Administrator on dev, under a condition (may assign Reader only) | assigns Reader in dev's rg-sandbox | the condition makes roleAssignments/write conditional: no privileged-role finding |
 | eve@contoso.com | Reader at the tenant root | nothing | reads are unobservable: never called unused, never inactive |
 | backup-mi (managed identity) | custom Contoso Backup Operator on dev | nothing | inactive |
@@ -350,6 +379,11 @@ def main():
     write("role-assignments/prod.json", assignments_for(PROD))
     write("role-assignments/dev.json", assignments_for(DEV))
     write("role-definitions.json", custom_roles())
+    os.makedirs(os.path.join(OUT, "eligible"), exist_ok=True)
+    write("eligible/prod.json", {"value": [
+        eligible(PROD, "carol", "Owner", sub(PROD)),
+        eligible(PROD, "bob", "User Access Administrator", rg(PROD, "rg-data")),
+    ]})
     write("deny-assignments.json", denies())
     write("principals.json", principals())
     write("management-groups.json", entities())

@@ -117,6 +117,7 @@ def main():
           assign[:2] + [{"principalId": g.P["ana"]["id"], "scope": g.sub(S), "principalType": "User"}])
     write("bad-input", "role-definitions.json", {"error": {"code": "AuthorizationFailed", "message":
           "The client does not have authorization to perform action 'Microsoft.Authorization/roleDefinitions/read'"}})
+    write("bad-input", "eligible.json", {"value": "PIM is not licensed in this tenant"})
     write("bad-input", "activity-log/1.json",
           {"value": page["value"][:3] + [{"caller": "ana@fabrikam.com", "eventTimestamp": "yesterday"}]})
     write("bad-input", "activity-log/2.json", '[{"caller": "ana@fabrikam.com", "eventTimestamp": "2026-10-20T10:00:00Z"')

@@ -36,6 +36,7 @@ pub fn azure_files() -> crate::clouds::azure::import::Files {
     };
     crate::clouds::azure::import::Files {
         assignments: all("role-assignments"),
+        eligible: all("eligible"),
         definitions: one("role-definitions.json"),
         denies: one("deny-assignments.json"),
         operations: Vec::new(),

@@ -110,6 +110,8 @@ fn imported() -> Value {
             "role-definitions.json",
             "--deny-assignments",
             "deny-assignments.json",
+            "--eligible",
+            "eligible/prod.json",
             "--principals",
             "principals.json",
             "--management-groups",

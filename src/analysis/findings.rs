@@ -258,6 +258,20 @@ pub static BROAD_SCOPE_NARROW_USE: FindingKind = FindingKind {
     fix: "Assign the role at the resource group the use lies in, then remove the broad assignment.",
 };
 
+pub static ELIGIBLE_NEVER_ACTIVATED: FindingKind = FindingKind {
+    id: "eligible-never-activated",
+    short: "eligible",
+    title: "PIM eligible assignment never activated in the window",
+    severity: Severity::Low,
+    clouds: &[Cloud::Azure],
+    what: "A Privileged Identity Management eligible assignment whose principal activated no role at \
+           its scope in the window (no `roleAssignmentScheduleRequests/write` there in the Activity \
+           Log). Raised where the Activity Log covers the subscription.",
+    why: "Eligibility is standing access one approval or one MFA prompt away: an eligibility nobody \
+          uses is attack surface with no work behind it.",
+    fix: "Remove the eligible assignment, or let it expire (set an end date on eligibilities).",
+};
+
 /// Every finding kind, in a stable order.
 pub static REGISTRY: &[&FindingKind] = &[
     &SUPER_IDENTITY,
@@ -273,6 +287,7 @@ pub static REGISTRY: &[&FindingKind] = &[
     &UNUSED_SERVICE_ACCOUNT_KEY,
     &UNUSED_PRIVILEGED_ROLE,
     &BROAD_SCOPE_NARROW_USE,
+    &ELIGIBLE_NEVER_ACTIVATED,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static FindingKind> {
@@ -318,6 +333,7 @@ mod tests {
             [
                 "basic-role",
                 "broad-scope-narrow-use",
+                "eligible-never-activated",
                 "inactive-identity",
                 "over-provisioned-identity",
                 "public-member",

@@ -59,6 +59,7 @@ fn identity(kind: &str, name: &str, policies: &[&str], groups: &[&str]) -> Ident
                 policy: format!("arn:aws:iam::{ACCT}:policy/{p}"),
                 scope: ACCT.into(),
                 condition: None,
+                eligible: false,
             })
             .collect(),
         boundary: None,

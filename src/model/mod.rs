@@ -312,6 +312,10 @@ pub struct Grant {
     /// its title and expression): its permissions are conditional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// A grant that holds only once activated (Azure PIM's eligible
+    /// assignments): its permissions are conditional.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub eligible: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

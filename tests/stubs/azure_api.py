@@ -25,6 +25,10 @@ Shapes, from the ARM and Graph REST references (learn.microsoft.com/rest/api):
     permissions, assignableScopes}}]}: the custom roles of the folder and
     every built-in role (from src/clouds/azure/catalog/roles.tsv), 200 a page.
   - Deny Assignments - List For Subscription (2022-04-01): .../denyAssignments.
+  - Role Eligibility Schedule Instances - List For Scope (2020-10-01):
+    .../roleEligibilityScheduleInstances -> {value: [{id, name, type,
+    properties: {roleDefinitionId, principalId, principalType, scope,
+    status, memberType, startDateTime, endDateTime}}]}, from eligible/*.json.
   - Activity Logs - List (2015-04-01):
     GET /subscriptions/S/providers/Microsoft.Insights/eventtypes/management/values
     ?$filter=eventTimestamp ge 'T1' and eventTimestamp le 'T2' -> {value:
@@ -92,6 +96,10 @@ for f in sorted(glob.glob(os.path.join(args.dir, "role-assignments", "*.json")))
     subs = {sub_of(r["scope"]) for r in rows if sub_of(r["scope"])}
     for s in subs:
         ASSIGNMENTS.setdefault(s, []).extend(rows)
+ELIGIBLE = {}  # subscription -> ARM items
+for f in sorted(glob.glob(os.path.join(args.dir, "eligible", "*.json"))):
+    for r in items(json.load(open(f, encoding="utf-8"))):
+        ELIGIBLE.setdefault(sub_of(r["properties"]["scope"]), []).append(r)
 EVENTS = []
 for f in sorted(glob.glob(os.path.join(args.dir, "activity-log", "*.json"))):
     EVENTS.extend(items(json.load(open(f, encoding="utf-8"))))
@@ -196,7 +204,7 @@ class H(BaseHTTPRequestHandler):
         p = u.path
         if method == "GET" and p == "/subscriptions":
             return self.page(subscriptions(), query)
-        m = re.fullmatch(r"(?i)/subscriptions/([^/]+)/providers/Microsoft\.Authorization/(roleAssignments|roleDefinitions|denyAssignments)", p)
+        m = re.fullmatch(r"(?i)/subscriptions/([^/]+)/providers/Microsoft\.Authorization/(roleAssignments|roleDefinitions|denyAssignments|roleEligibilityScheduleInstances)", p)
         if method == "GET" and m:
             sub, what = m.group(1).lower(), m.group(2)
             if sub == (args.unreachable or "").lower():
@@ -208,6 +216,8 @@ class H(BaseHTTPRequestHandler):
                 return self.page([arm_assignment(a) for a in ASSIGNMENTS[sub]], query)
             if what == "roleDefinitions":
                 return self.page([arm_role(r) for r in CUSTOM + built_ins(sub)], query, size=200)
+            if what == "roleEligibilityScheduleInstances":
+                return self.page(ELIGIBLE.get(sub, []), query)
             return self.page([d for d in DENIES if sub_of(d["properties"]["scope"]) == sub], query)
         m = re.fullmatch(r"(?i)/subscriptions/([^/]+)/providers/Microsoft\.Insights/eventtypes/management/values", p)
         if method == "GET" and m:

@@ -278,6 +278,7 @@ pub(crate) fn import_gaad(snap: &mut Snapshot, name: &str, gaad: &Gaad) -> Resul
                 policy: id,
                 scope: account.clone(),
                 condition: None,
+                eligible: false,
             });
         }
     };
@@ -288,6 +289,7 @@ pub(crate) fn import_gaad(snap: &mut Snapshot, name: &str, gaad: &Gaad) -> Resul
                 policy: p.policy_arn.clone(),
                 scope: account.clone(),
                 condition: None,
+                eligible: false,
             });
         }
     };

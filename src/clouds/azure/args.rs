@@ -15,6 +15,7 @@ The exports, one `az` command each (run per subscription: `az account set --subs
   --principals            az ad user list -o json; az ad sp list --all -o json; az ad group list -o json
                             (groups' members: az rest --url \"https://graph.microsoft.com/v1.0/groups?$expand=transitiveMembers($select=id)\")
   --management-groups     az account management-group entities list -o json
+  --eligible              az rest --url \"/subscriptions/S/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01\"
   --deny-assignments      az rest --url \"/subscriptions/S/providers/Microsoft.Authorization/denyAssignments?api-version=2022-04-01\"
   --operations            az provider operation list -o json   (replaces the embedded catalog)
 Every file may also be an ARM answer (`{\"value\": [...]}`). A folder given to --activity-log is read for *.json.";
@@ -28,6 +29,9 @@ pub struct ImportAzure {
     /// from the embedded catalog.
     #[arg(long, value_name = "FILE")]
     pub role_definitions: Vec<PathBuf>,
+    /// PIM eligible assignments (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub eligible: Vec<PathBuf>,
     /// Activity Log exports, or folders of them (repeatable).
     #[arg(long, value_name = "FILE|DIR")]
     pub activity_log: Vec<PathBuf>,

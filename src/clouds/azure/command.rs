@@ -50,6 +50,7 @@ pub fn import(run: &Run, a: &ImportAzure) -> Result<Snapshot, Failure> {
     };
     let files = Files {
         assignments: all(&a.role_assignments, "--role-assignments", false)?,
+        eligible: all(&a.eligible, "--eligible", false)?,
         definitions: all(&a.role_definitions, "--role-definitions", false)?,
         denies: all(&a.deny_assignments, "--deny-assignments", false)?,
         operations: all(&a.operations, "--operations", false)?,

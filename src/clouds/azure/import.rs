@@ -91,6 +91,8 @@ struct Assignment {
     role: String,
     scope: String,
     condition: Option<String>,
+    /// A PIM eligible assignment: holds only once activated.
+    eligible: bool,
     /// The subscriptions the export it came from was for.
     file_subscriptions: Vec<String>,
 }
@@ -524,10 +526,31 @@ impl Tenant {
     /// The same, for a list known to be of `subscription` (a live read):
     /// its management groups' assignments reach that subscription.
     pub fn add_assignments_of(&mut self, subscription: Option<&str>, name: &str, v: &Value) {
+        self.read_assignments(subscription, name, v, false);
+    }
+
+    /// PIM's eligible assignments: ARM's `roleEligibilityScheduleInstances`
+    /// (`az rest` of it); each holds only once activated.
+    pub fn add_eligible(&mut self, subscription: Option<&str>, name: &str, v: &Value) {
+        self.read_assignments(subscription, name, v, true);
+    }
+
+    fn read_assignments(
+        &mut self,
+        subscription: Option<&str>,
+        name: &str,
+        v: &Value,
+        eligible: bool,
+    ) {
         let Some(list) = items(v) else {
+            let what = if eligible {
+                "not a list of eligible assignments; give the ARM answer of roleEligibilityScheduleInstances"
+            } else {
+                "not a role assignment list; give `az role assignment list --all --include-inherited -o json`"
+            };
             self.skipped.push(Skipped {
                 input: name.to_string(),
-                reason: "not a role assignment list; give `az role assignment list --all --include-inherited -o json`".into(),
+                reason: what.into(),
             });
             return;
         };
@@ -573,6 +596,7 @@ impl Tenant {
                 role: role_id(role),
                 scope: at.to_string(),
                 condition: text(a, "condition").map(str::to_string),
+                eligible,
                 file_subscriptions: subs.clone(),
             });
         }
@@ -915,6 +939,7 @@ impl Tenant {
                     policy: a.role.clone(),
                     scope: a.scope.clone(),
                     condition: a.condition.clone(),
+                    eligible: a.eligible,
                 });
             }
         }
@@ -960,6 +985,7 @@ impl Tenant {
                 a.scope.eq_ignore_ascii_case(&b.scope)
                     && a.policy == b.policy
                     && a.condition == b.condition
+                    && a.eligible == b.eligible
             });
         }
         let unnamed = ids
@@ -1257,6 +1283,7 @@ fn kind_of_type(t: &str) -> IdentityKind {
 #[derive(Debug, Default)]
 pub struct Files {
     pub assignments: Vec<InputFile>,
+    pub eligible: Vec<InputFile>,
     pub definitions: Vec<InputFile>,
     pub denies: Vec<InputFile>,
     pub operations: Vec<InputFile>,
@@ -1307,6 +1334,11 @@ pub fn import(files: &Files, threads: usize) -> Snapshot {
             if let Some(v) = json(&mut t, f) {
                 add(&mut t, &f.display(), &v);
             }
+        }
+    }
+    for f in &files.eligible {
+        if let Some(v) = json(&mut t, f) {
+            t.add_eligible(None, &f.display(), &v);
         }
     }
     let queue = std::sync::Mutex::new(files.activity.iter());

@@ -237,6 +237,7 @@ struct Part {
     assignments: Value,
     definitions: Result<Value, ApiError>,
     denies: Result<Value, ApiError>,
+    eligible: Result<Value, ApiError>,
     /// The Activity Log's pages, or why it could not be read.
     log: Option<Result<Vec<Vec<u8>>, ApiError>>,
 }
@@ -272,6 +273,12 @@ async fn subscription(conn: Connection, sub: String, opts: Options) -> Result<Pa
     let denies = conn
         .list(Api::Arm, &format!("{at}/denyAssignments?{AUTHZ_VERSION}"))
         .await;
+    let eligible = conn
+        .list(
+            Api::Arm,
+            &format!("{at}/roleEligibilityScheduleInstances?api-version=2020-10-01"),
+        )
+        .await;
     let log = if opts.activity_log {
         Some(
             conn.pages(Api::Arm, &log_query(&sub, opts.start, opts.end))
@@ -285,6 +292,7 @@ async fn subscription(conn: Connection, sub: String, opts: Options) -> Result<Pa
         assignments,
         definitions,
         denies,
+        eligible,
         log,
     })
 }
@@ -434,6 +442,25 @@ pub async fn collect(
                 input: format!("ARM denyAssignments of subscription {}", p.id),
                 message: format!(
                     "cannot be read ({e}): what a deny assignment takes away is counted as granted"
+                ),
+            }),
+        }
+        match &p.eligible {
+            Ok(v) => t.add_eligible(
+                Some(&p.id),
+                &format!(
+                    "ARM roleEligibilityScheduleInstances of subscription {}",
+                    p.id
+                ),
+                v,
+            ),
+            Err(e) => t.warnings.push(Warning {
+                input: format!(
+                    "ARM roleEligibilityScheduleInstances of subscription {}",
+                    p.id
+                ),
+                message: format!(
+                    "cannot be read ({e}): PIM eligible assignments, if any, are not audited"
                 ),
             }),
         }

@@ -18,6 +18,13 @@ use crate::model::{Coverage, Identity, IdentityKind, PolicyKind, Skipped, Snapsh
 /// The operation that lets its holder grant any role at its scope.
 pub const ROLE_ASSIGNMENTS_WRITE: &str = "Microsoft.Authorization/roleAssignments/write";
 
+/// The condition an eligible assignment holds under, as reports show it.
+pub const ELIGIBLE: &str = "PIM eligible: holds only once activated";
+
+/// The operation a PIM activation writes (a role assignment schedule
+/// request at the eligible assignment's scope), as the Activity Log shows it.
+pub const ACTIVATION: &str = "Microsoft.Authorization/roleAssignmentScheduleRequests/write";
+
 /// The principal id that stands for everyone in a deny assignment.
 pub const EVERYONE: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -192,7 +199,7 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                 policy: &g.policy,
                 via,
                 scope: Some(g.scope.as_str()),
-                condition: g.condition.as_deref(),
+                condition: g.condition.as_deref().or(g.eligible.then_some(ELIGIBLE)),
             })
             .collect()
     }
@@ -297,8 +304,34 @@ impl<'s> Rules<'s> for AzureRules<'s> {
             .filter(|u| u.last_seen >= start && u.first_seen <= end)
             .collect();
         let ra = self.cat.lookup(ROLE_ASSIGNMENTS_WRITE);
+        // Eligible assignments never activated under their scope.
+        for g in input.identity.grants.iter().filter(|g| g.eligible) {
+            let activated = uses.iter().any(|u| {
+                u.permission.eq_ignore_ascii_case(ACTIVATION)
+                    && u.scope
+                        .as_deref()
+                        .is_some_and(|s| self.tree.covers(&g.scope, s))
+            });
+            if !activated {
+                let role = self.snap.policy(&g.policy).map_or_else(
+                    || az::built_in_role(&g.policy).map_or(g.policy.as_str(), |r| r.name),
+                    |p| p.name.as_str(),
+                );
+                out.push(Finding {
+                    kind: &findings::ELIGIBLE_NEVER_ACTIVATED,
+                    message: format!(
+                        "eligible for {role} at {} through PIM; not activated in {} days",
+                        g.scope, input.cfg.window_days
+                    ),
+                    permissions: Vec::new(),
+                    total: 0,
+                    policy: Some(g.policy.clone()),
+                });
+            }
+        }
         let mut said: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for a in self.attachments(input.identity) {
+        let attached = self.attachments(input.identity);
+        for a in attached.iter().copied() {
             let at = a.scope.unwrap_or("/");
             if !said.insert((a.policy, at)) {
                 continue;
@@ -347,11 +380,30 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                     policy: Some(a.policy.to_string()),
                 });
             }
+            // The uses only this assignment accounts for: none that an
+            // assignment at a narrower scope also grants.
+            let only: Vec<&&crate::model::UsageRecord> = through
+                .iter()
+                .copied()
+                .filter(|u| {
+                    !attached.iter().any(|b| {
+                        let s = b.scope.unwrap_or("/");
+                        scope::level(s) < scope::level(at)
+                            && u.scope.as_deref().is_some_and(|us| self.tree.covers(s, us))
+                            && self.roles.peek(b.policy).is_some_and(|(g, _)| {
+                                self.cat
+                                    .lookup(&u.permission)
+                                    .is_some_and(|i| g.contains(i))
+                            })
+                    })
+                })
+                .collect();
             if matches!(
                 scope::level(at),
                 scope::Level::Subscription | scope::Level::ManagementGroup | scope::Level::Root
-            ) && !through.is_empty()
+            ) && !only.is_empty()
             {
+                let through = only;
                 let groups: BTreeSet<Option<String>> = through
                     .iter()
                     .map(|u| u.scope.as_deref().and_then(scope::resource_group_of))

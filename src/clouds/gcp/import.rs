@@ -501,6 +501,7 @@ pub fn import_files(label: &str, files: Vec<(String, InputFile)>) -> Snapshot {
                         policy: role.clone(),
                         scope: resource.clone(),
                         condition: condition.clone(),
+                        eligible: false,
                     });
                 }
             }
