@@ -48,28 +48,7 @@ fn audit_in(dir: &Path, args: &[&str], extra: &[&str]) -> (i32, i32, Value) {
 
 fn demo() -> (i32, i32, Value) {
     let d = root().join("fixtures/demo/azure");
-    audit_in(
-        &d,
-        &[
-            "--role-assignments",
-            "role-assignments/dev.json",
-            "--role-assignments",
-            "role-assignments/prod.json",
-            "--role-definitions",
-            "role-definitions.json",
-            "--deny-assignments",
-            "deny-assignments.json",
-            "--eligible",
-            "eligible/prod.json",
-            "--principals",
-            "principals.json",
-            "--management-groups",
-            "management-groups.json",
-            "--activity-log",
-            "activity-log",
-        ],
-        &[],
-    )
+    audit_in(&d, common::AZURE_DEMO_EXPORTS, &[])
 }
 
 fn scoped() -> (i32, i32, Value) {

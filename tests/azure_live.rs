@@ -100,27 +100,11 @@ fn imported() -> Value {
     let o = common::permgap_in(
         &demo_dir(),
         &[
-            "import",
-            "azure",
-            "--role-assignments",
-            "role-assignments/dev.json",
-            "--role-assignments",
-            "role-assignments/prod.json",
-            "--role-definitions",
-            "role-definitions.json",
-            "--deny-assignments",
-            "deny-assignments.json",
-            "--eligible",
-            "eligible/prod.json",
-            "--principals",
-            "principals.json",
-            "--management-groups",
-            "management-groups.json",
-            "--activity-log",
-            "activity-log",
-            "-o",
-            &s,
-        ],
+            &["import", "azure"],
+            common::AZURE_DEMO_EXPORTS,
+            &["-o", &s],
+        ]
+        .concat(),
     );
     assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
     let o = common::permgap(&["audit", &s, "--as-of", AS_OF, "--format", "json"]);

@@ -160,3 +160,24 @@ pub fn condense(v: &mut Value) {
         _ => {}
     }
 }
+
+/// `import azure`'s arguments for the demo's tenant, paths inside
+/// fixtures/demo/azure.
+pub const AZURE_DEMO_EXPORTS: &[&str] = &[
+    "--role-assignments",
+    "role-assignments/dev.json",
+    "--role-assignments",
+    "role-assignments/prod.json",
+    "--role-definitions",
+    "role-definitions.json",
+    "--deny-assignments",
+    "deny-assignments.json",
+    "--eligible",
+    "eligible/prod.json",
+    "--principals",
+    "principals.json",
+    "--management-groups",
+    "management-groups.json",
+    "--activity-log",
+    "activity-log",
+];

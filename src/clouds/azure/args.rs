@@ -62,9 +62,6 @@ pub struct LiveAzure {
     /// what they assign.
     #[arg(long, value_name = "ID")]
     pub subscription: Vec<String>,
-    /// Use only this credential, not the chain.
-    #[arg(long, value_enum, value_name = "SOURCE")]
-    pub credential: Option<super::credentials::Source>,
     /// Do not read the Activity Log (then no operation is known used, and
     /// none is called unused).
     #[arg(long)]
@@ -73,25 +70,8 @@ pub struct LiveAzure {
     /// and groups' members are not known).
     #[arg(long)]
     pub no_graph: bool,
-    /// Azure Resource Manager's base URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "PERMGAP_AZURE_ARM_ENDPOINT",
-        default_value = "https://management.azure.com"
-    )]
-    pub arm_endpoint: String,
-    /// Microsoft Graph's base URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "PERMGAP_AZURE_GRAPH_ENDPOINT",
-        default_value = "https://graph.microsoft.com"
-    )]
-    pub graph_endpoint: String,
-    /// Send no credentials (a test stub).
-    #[arg(long, hide = true)]
-    pub anonymous: bool,
+    #[command(flatten)]
+    pub reach: Reach,
     #[command(flatten)]
     pub range: crate::clouds::args::UsageRange,
     #[command(flatten)]
@@ -105,6 +85,14 @@ pub struct DoctorAzure {
     /// credential sees.
     #[arg(long, value_name = "ID")]
     pub subscription: Vec<String>,
+    #[command(flatten)]
+    pub reach: Reach,
+}
+
+/// How a collection or `doctor azure` reaches Azure: the credential and the
+/// base URLs, defined once.
+#[derive(Debug, Args)]
+pub struct Reach {
     /// Use only this credential, not the chain.
     #[arg(long, value_enum, value_name = "SOURCE")]
     pub credential: Option<super::credentials::Source>,

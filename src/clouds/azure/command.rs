@@ -118,8 +118,7 @@ async fn credential(
 pub fn collect(run: &Run, a: &LiveAzure, range: &crate::time::Range) -> Result<Snapshot, Failure> {
     use super::live;
     let rt = run.runtime()?;
-    let credential = rt.block_on(credential(run, a.anonymous, a.credential))?;
-    let conn = connection(&a.arm_endpoint, &a.graph_endpoint, credential)?;
+    let conn = connection(run, &rt, &a.reach)?;
     let opts = live::Options {
         subscriptions: a.subscription.clone(),
         start: range.start,
@@ -140,18 +139,20 @@ pub fn collect(run: &Run, a: &LiveAzure, range: &crate::time::Range) -> Result<S
     Ok(snap)
 }
 
+/// The connection `reach` describes, with its credential.
 fn connection(
-    arm: &str,
-    graph: &str,
-    credential: Option<std::sync::Arc<dyn azure_core::credentials::TokenCredential>>,
+    run: &Run,
+    rt: &tokio::runtime::Runtime,
+    reach: &super::args::Reach,
 ) -> Result<super::live::Connection, Failure> {
+    let credential = rt.block_on(credential(run, reach.anonymous, reach.credential))?;
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(120))
         .build()
         .map_err(|e| usage(anyhow!("cannot build the HTTP client: {e}")))?;
     Ok(super::live::Connection {
-        arm: arm.to_string(),
-        graph: graph.to_string(),
+        arm: reach.arm_endpoint.clone(),
+        graph: reach.graph_endpoint.clone(),
         credential,
         http,
     })
@@ -161,8 +162,7 @@ fn connection(
 pub fn doctor(run: &Run, a: &DoctorAzure) -> Result<crate::exit::Exit, Failure> {
     use std::io::Write;
     let rt = run.runtime()?;
-    let credential = rt.block_on(credential(run, a.anonymous, a.credential))?;
-    let conn = connection(&a.arm_endpoint, &a.graph_endpoint, credential)?;
+    let conn = connection(run, &rt, &a.reach)?;
     let checks = rt.block_on(super::live::doctor(&conn, &a.subscription));
     let (text, exit) = crate::clouds::doctor::render(
         &checks,
