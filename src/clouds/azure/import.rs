@@ -682,6 +682,7 @@ impl Tenant {
                     "principals": props.get("principals").cloned().unwrap_or(Value::Null),
                     "excludePrincipals": props.get("excludePrincipals").cloned().unwrap_or(Value::Null),
                     "doNotApplyToChildScopes": props.get("doNotApplyToChildScopes").cloned().unwrap_or(Value::Bool(false)),
+                    "condition": props.get("condition").cloned().unwrap_or(Value::Null),
                 }),
                 origin: Some(name.to_string()),
             });
@@ -895,11 +896,22 @@ impl Tenant {
         let at = scope::normalize(&a.scope);
         let tree_known = !self.entities.is_empty();
         if tree_known {
-            return subs
+            // The subscriptions the tree places under it, and those whose
+            // place is unknown but whose list held it (it applies to them).
+            let mut out: Vec<String> = subs
                 .iter()
                 .filter(|s| at == "/" || above.get(s.as_str()).is_some_and(|m| m.contains(&at)))
                 .cloned()
                 .collect();
+            out.extend(
+                a.file_subscriptions
+                    .iter()
+                    .filter(|s| above.get(s.as_str()).is_none_or(Vec::is_empty))
+                    .filter(|s| !out.contains(s))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+            return out;
         }
         if !a.file_subscriptions.is_empty() {
             return a.file_subscriptions.clone();
@@ -1407,4 +1419,54 @@ pub fn named_operations(snap: &Snapshot) -> Vec<(String, bool)> {
         add(&u.permission, false);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const MG_A: &str = "/providers/Microsoft.Management/managementGroups/a";
+
+    fn owner_at(scope: &str, principal: &str) -> Value {
+        json!([{
+            "principalId": principal,
+            "principalType": "User",
+            "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            "scope": scope,
+        }])
+    }
+
+    /// A management group's assignment reaches the subscriptions the tree
+    /// places under it, and a subscription the tree does not place but
+    /// whose list held it; not one placed elsewhere.
+    #[test]
+    fn a_management_groups_assignment_reaches_where_it_applies() {
+        let mut t = Tenant::default();
+        t.add_entities(
+            "entities",
+            &json!([
+                {"id": MG_A, "type": "Microsoft.Management/managementGroups", "parent": null},
+                {"id": "/providers/Microsoft.Management/managementGroups/b", "type": "Microsoft.Management/managementGroups", "parent": null},
+                {"id": "/subscriptions/s1", "type": "/subscriptions", "parent": {"id": MG_A}},
+                {"id": "/subscriptions/s3", "type": "/subscriptions", "parent": {"id": "/providers/Microsoft.Management/managementGroups/b"}},
+            ]),
+        );
+        t.add_assignments_of(Some("s1"), "s1", &owner_at(MG_A, "p1"));
+        // s2 is not in the tree (a page of entities not read): ARM listed
+        // the assignment for it, so it applies there.
+        t.add_assignments_of(Some("s2"), "s2", &owner_at(MG_A, "p1"));
+        t.add_assignments_of(Some("s3"), "s3", &owner_at("/subscriptions/s3", "p2"));
+        let snap = t.finish();
+        let ids: Vec<&str> = snap.identities.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "subscriptions/s1/principals/p1",
+                "subscriptions/s2/principals/p1",
+                "subscriptions/s3/principals/p2",
+            ]
+        );
+    }
 }

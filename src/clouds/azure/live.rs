@@ -77,6 +77,19 @@ fn error_of(status: u16, body: &[u8]) -> ApiError {
     }
 }
 
+/// Whether `url` is on `base`'s scheme, host and port, under its path: a
+/// `nextLink` elsewhere would be handed the token.
+fn same_origin(base: &str, url: &str) -> bool {
+    let (Ok(b), Ok(u)) = (reqwest::Url::parse(base), reqwest::Url::parse(url)) else {
+        return false;
+    };
+    b.scheme() == u.scheme()
+        && b.host_str() == u.host_str()
+        && b.port_or_known_default() == u.port_or_known_default()
+        && u.username().is_empty()
+        && u.path().starts_with(b.path().trim_end_matches('/'))
+}
+
 /// How many times a throttled request is tried.
 const TRIES: u32 = 6;
 
@@ -128,7 +141,7 @@ impl Connection {
             Api::Arm => &self.arm,
             Api::Graph => &self.graph,
         };
-        if !url.starts_with(base.trim_end_matches('/')) {
+        if !same_origin(base, &url) {
             return Err(ApiError {
                 status: None,
                 message: format!("{url} is not under the endpoint {base}: not followed"),
@@ -173,10 +186,27 @@ impl Connection {
     /// Every page of a list, following `nextLink` (ARM) or
     /// `@odata.nextLink` (Graph): each page's bytes.
     async fn pages(&self, api: Api, first: &str) -> Result<Vec<Vec<u8>>, ApiError> {
+        self.pages_of(api, reqwest::Method::GET, first).await
+    }
+
+    /// [`Connection::pages`] with `method` (getEntities pages by POST).
+    async fn pages_of(
+        &self,
+        api: Api,
+        method: reqwest::Method,
+        first: &str,
+    ) -> Result<Vec<Vec<u8>>, ApiError> {
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut next = Some(first.to_string());
         while let Some(path) = next.take() {
-            let bytes = self.send(api, reqwest::Method::GET, &path, None).await?;
+            if !seen.insert(path.clone()) {
+                return Err(ApiError {
+                    status: None,
+                    message: format!("{path}: the list pages back to a page already read; stopped"),
+                });
+            }
+            let bytes = self.send(api, method.clone(), &path, None).await?;
             #[derive(serde::Deserialize)]
             struct Links {
                 #[serde(rename = "nextLink")]
@@ -366,16 +396,22 @@ pub async fn collect(
             ),
         }),
     }
-    match conn
-        .send(
+    let entities = conn
+        .pages_of(
             Api::Arm,
             reqwest::Method::POST,
             "/providers/Microsoft.Management/getEntities?api-version=2021-04-01",
-            None,
         )
         .await
-        .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|e| ApiError { status: None, message: e.to_string() }))
-    {
+        .map(|pages| {
+            let all: Vec<Value> = pages
+                .iter()
+                .filter_map(|p| serde_json::from_slice::<Value>(p).ok())
+                .flat_map(|v| import::items(&v).map(<[Value]>::to_vec).unwrap_or_default())
+                .collect();
+            Value::Array(all)
+        });
+    match entities {
         Ok(v) => t.add_entities("ARM getEntities", &v),
         Err(e) => t.warnings.push(Warning {
             input: "ARM getEntities".into(),
@@ -679,4 +715,47 @@ pub async fn doctor(conn: &Connection, asked: &[String]) -> Vec<crate::clouds::d
         .await;
     out.push(check("Graph Directory.Read.All", false, r.map(|_| ())));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn a_link_is_followed_only_on_the_endpoints_host_and_path() {
+        let arm = "https://management.azure.com";
+        assert!(same_origin(
+            arm,
+            "https://management.azure.com/subscriptions?x=1"
+        ));
+        assert!(same_origin(
+            arm,
+            "https://MANAGEMENT.azure.com:443/subscriptions"
+        ));
+        assert!(!same_origin(
+            arm,
+            "https://management.azure.com.evil.example/x"
+        ));
+        assert!(!same_origin(
+            arm,
+            "https://management.azure.com@evil.example/"
+        ));
+        assert!(!same_origin(arm, "https://user@management.azure.com/"));
+        assert!(!same_origin(
+            arm,
+            "http://management.azure.com/subscriptions"
+        ));
+        assert!(!same_origin(
+            arm,
+            "https://management.azure.com:8443/subscriptions"
+        ));
+        assert!(!same_origin(
+            "http://127.0.0.1:9000/arm",
+            "http://127.0.0.1:9000/other"
+        ));
+        assert!(same_origin(
+            "http://127.0.0.1:9000/arm",
+            "http://127.0.0.1:9000/arm/subscriptions"
+        ));
+    }
 }

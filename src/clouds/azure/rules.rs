@@ -74,6 +74,9 @@ struct Deny {
     principals: Vec<String>,
     excluded: Vec<String>,
     child_scopes: bool,
+    /// Whether it holds only under a condition: then it narrows, never
+    /// takes away.
+    conditional: bool,
     set: PermSet,
 }
 
@@ -168,13 +171,19 @@ fn deny_of(cat: &Catalog, doc: &serde_json::Value) -> Deny {
             .filter_map(|p| p.get("id").and_then(|i| i.as_str()).map(str::to_string))
             .collect()
     };
-    let (set, _) = az::grant_of(cat, &blocks_of(props));
+    let (set, cond) = az::grant_of(cat, &blocks_of(props));
+    let conditional = !cond.is_clear()
+        || props
+            .get("condition")
+            .and_then(|c| c.as_str())
+            .is_some_and(|c| !c.is_empty());
     Deny {
         scope: props
             .get("scope")
             .and_then(|s| s.as_str())
             .unwrap_or("/")
             .to_string(),
+        conditional,
         principals: ids("principals"),
         excluded: ids("excludePrincipals"),
         child_scopes: !props
@@ -230,14 +239,14 @@ impl<'s> Rules<'s> for AzureRules<'s> {
             let mut partial = self.cat.empty_set();
             for &i in &reaching {
                 let d = &self.denies[i];
-                let over = if d.child_scopes {
-                    self.tree.covers(&d.scope, at)
-                } else {
-                    scope::normalize(&d.scope) == scope::normalize(at)
-                };
-                if over {
+                // A deny over the whole of the assignment's reach takes its
+                // operations away; one that reaches part of it (a narrower
+                // scope, or only the scope itself without its children), or
+                // holds under a condition, narrows them: conditional.
+                let whole = d.child_scopes && self.tree.covers(&d.scope, at);
+                if whole && !d.conditional {
                     set.difference_with(&d.set);
-                } else if self.tree.covers(at, &d.scope) {
+                } else if whole || self.tree.covers(at, &d.scope) {
                     partial.union_with(&d.set);
                 }
             }
@@ -443,5 +452,117 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::clouds::Provider;
+    use crate::model::{Cloud, Grant, Identity, IdentityKind, Policy};
+
+    const SUB: &str = "/subscriptions/s1";
+    const VM_WRITE: &str = "Microsoft.Compute/virtualMachines/write";
+
+    /// Contributor on the subscription, and one deny assignment to Everyone.
+    fn audit_with(deny: serde_json::Value) -> Effective {
+        let mut snap = Snapshot::new();
+        snap.identities.push(Identity {
+            id: "subscriptions/s1/principals/p1".into(),
+            cloud: Cloud::Azure,
+            system: "s1".into(),
+            name: "p1".into(),
+            kind: IdentityKind::User,
+            created: None,
+            human: None,
+            member_of: Vec::new(),
+            grants: vec![Grant {
+                policy: "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c".into(),
+                scope: SUB.into(),
+                condition: None,
+                eligible: false,
+            }],
+            boundary: None,
+            trusted_by: Vec::new(),
+            provider_managed: false,
+        });
+        let mut doc = json!({
+            "scope": SUB,
+            "permissions": [{"actions": ["Microsoft.Compute/*/write"], "notActions": [], "dataActions": [], "notDataActions": []}],
+            "principals": [{"id": EVERYONE, "type": "SystemDefined"}],
+            "excludePrincipals": [],
+            "doNotApplyToChildScopes": false,
+        });
+        if let (Some(d), Some(extra)) = (doc.as_object_mut(), deny.as_object()) {
+            d.extend(extra.clone());
+        }
+        snap.policies.push(Policy {
+            id: "deny1".into(),
+            cloud: Cloud::Azure,
+            name: "deny1".into(),
+            kind: PolicyKind::DenyAssignment,
+            document: doc,
+            origin: None,
+        });
+        snap.normalize();
+        let cat = super::super::Azure.catalog();
+        let mut rules = AzureRules::new(&snap, &cat);
+        let identity = &snap.identities[0];
+        let att = rules.attachments(identity);
+        let eff = rules.effective(identity, &att);
+        let vm = cat.lookup(VM_WRITE).expect("in the catalog");
+        assert!(
+            !eff.granted.contains(vm) || eff.granted.count_ones(..) > 1000,
+            "Contributor still grants the rest"
+        );
+        Effective {
+            granted: {
+                let mut s = cat.empty_set();
+                s.extend(eff.granted.contains(vm).then_some(0));
+                s
+            },
+            conditional: {
+                let mut s = cat.empty_set();
+                s.extend(eff.conditional.contains(vm).then_some(0));
+                s
+            },
+        }
+    }
+
+    fn held(e: &Effective) -> (bool, bool) {
+        (e.granted.contains(0), e.conditional.contains(0))
+    }
+
+    #[test]
+    fn a_deny_over_the_whole_reach_takes_away_and_a_partial_one_narrows() {
+        // Over the subscription and its children: gone.
+        assert_eq!(held(&audit_with(json!({}))), (false, false));
+        // At the subscription only, not its children: still granted below,
+        // so conditional.
+        assert_eq!(
+            held(&audit_with(json!({"doNotApplyToChildScopes": true}))),
+            (true, true)
+        );
+        // Under a condition: conditional.
+        assert_eq!(
+            held(&audit_with(
+                json!({"condition": "@Request[x] StringEquals 'y'"})
+            )),
+            (true, true)
+        );
+        // At one resource group: denied there, granted elsewhere.
+        assert_eq!(
+            held(&audit_with(
+                json!({"scope": "/subscriptions/s1/resourceGroups/rg"})
+            )),
+            (true, true)
+        );
+        // Excluding the principal: untouched.
+        assert_eq!(
+            held(&audit_with(json!({"excludePrincipals": [{"id": "p1"}]}))),
+            (true, false)
+        );
     }
 }

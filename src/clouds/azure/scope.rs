@@ -48,6 +48,21 @@ pub fn resource_group_written(scope: &str) -> Option<&str> {
     Some(&s[..end])
 }
 
+/// Whether `i` lies under `o` by its path (both normalized).
+fn under(o: &str, i: &str) -> bool {
+    i.len() > o.len() && i.starts_with(o) && i.as_bytes()[o.len()] == b'/'
+}
+
+/// The management group a scope lies in (`/providers/microsoft.management/
+/// managementgroups/mg`, lowercased), if it lies in one and not in a
+/// subscription.
+pub fn management_group_of(scope: &str) -> Option<String> {
+    let s = normalize(scope);
+    let rest = s.strip_prefix(MG_PREFIX)?;
+    let id = rest.split('/').next().filter(|x| !x.is_empty())?;
+    Some(format!("{MG_PREFIX}{id}"))
+}
+
 /// What kind of scope an id is, for messages and findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -78,22 +93,32 @@ pub fn level(scope: &str) -> Level {
 #[derive(Debug, Default)]
 pub struct Tree {
     above: HashMap<String, Vec<String>>,
+    /// The management groups above each management group, nearest first.
+    mg_above: HashMap<String, Vec<String>>,
 }
 
 impl Tree {
     /// From each subscription and the management groups above it.
     pub fn new<'a>(subs: impl IntoIterator<Item = (&'a str, &'a [String])>) -> Self {
-        Tree {
-            above: subs
-                .into_iter()
-                .map(|(s, a)| {
-                    (
-                        s.to_ascii_lowercase(),
-                        a.iter().map(|m| normalize(m)).collect(),
-                    )
-                })
-                .collect(),
+        let above: HashMap<String, Vec<String>> = subs
+            .into_iter()
+            .map(|(s, a)| {
+                (
+                    s.to_ascii_lowercase(),
+                    a.iter().map(|m| normalize(m)).collect(),
+                )
+            })
+            .collect();
+        // A subscription's chain is also each of its groups' chain.
+        let mut mg_above = HashMap::new();
+        for chain in above.values() {
+            for (i, mg) in chain.iter().enumerate() {
+                mg_above
+                    .entry(mg.clone())
+                    .or_insert_with(|| chain[i + 1..].to_vec());
+            }
         }
+        Tree { above, mg_above }
     }
 
     /// Whether `inner` lies at or under `outer`.
@@ -102,14 +127,19 @@ impl Tree {
         if o == "/" || o == i {
             return true;
         }
-        if o.starts_with(MG_PREFIX) {
-            if i.starts_with(MG_PREFIX) {
-                return false;
+        if under(&o, &i) {
+            return true;
+        }
+        if o.starts_with(MG_PREFIX) && o[MG_PREFIX.len()..].split('/').count() == 1 {
+            // A scope in a group below it (the group itself, or what is
+            // written at the group: its role assignments, PIM requests).
+            if let Some(mg) = management_group_of(&i) {
+                return self.mg_above.get(&mg).is_some_and(|up| up.contains(&o));
             }
             return subscription_of(&i)
                 .is_some_and(|s| self.above.get(&s).is_some_and(|mgs| mgs.contains(&o)));
         }
-        i.len() > o.len() && i.starts_with(&o) && i.as_bytes()[o.len()] == b'/'
+        false
     }
 }
 
@@ -135,6 +165,27 @@ mod tests {
         );
         assert!(!t.covers(vm, rg));
         assert!(!t.covers("/subscriptions/s2", vm));
+        // Nested management groups: Prod under Platform under the root.
+        let chain = vec![
+            "/providers/Microsoft.Management/managementGroups/Prod".to_string(),
+            "/providers/Microsoft.Management/managementGroups/Platform".to_string(),
+            "/providers/Microsoft.Management/managementGroups/root".to_string(),
+        ];
+        let t = Tree::new([("S1", chain.as_slice())]);
+        let platform = "/providers/Microsoft.Management/managementGroups/platform";
+        let prod_ra = "/providers/Microsoft.Management/managementGroups/Prod/providers/Microsoft.Authorization/roleAssignments/x";
+        assert!(t.covers(platform, &chain[0]));
+        assert!(t.covers(platform, prod_ra));
+        assert!(t.covers(&chain[0], prod_ra));
+        assert!(
+            !t.covers(&chain[0], platform),
+            "a child never covers its parent"
+        );
+        assert!(t.covers(platform, vm));
+        assert!(!t.covers(
+            "/providers/Microsoft.Management/managementGroups/Pro",
+            prod_ra
+        ));
         assert_eq!(
             resource_group_of(vm).as_deref(),
             Some("/subscriptions/s1/resourcegroups/rg-a")
