@@ -51,6 +51,7 @@ def main():
         g.assignment(S, "ops", "Reader", g.sub(S)),
         g.assignment(S, "widget-bot", "Widget Operator", RGA),
         g.assignment(S, "widget-bot", "Storage Blob Data Reader", RGA),
+        g.assignment(S, "widget-bot", "Storage Blob Data Reader", RGB),
     ]
     assign[3]["principalName"] = ""  # az leaves it empty when Graph cannot be read
     roles = [{

@@ -147,6 +147,15 @@ fn a_use_counts_only_for_the_assignments_whose_scope_holds_it() {
     assert_eq!(unused_policy.len(), 1);
     let msg = unused_policy[0]["message"].as_str().expect("message");
     assert!(msg.contains("/resourceGroups/rg-a"), "{msg}");
+    // The finding names the binding it is about, so that two of them (the
+    // same role at two scopes) stay two.
+    assert!(
+        unused_policy[0]["scope"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("/resourceGroups/rg-a")),
+        "{}",
+        unused_policy[0]
+    );
     // The refused delete is a denied attempt, never use.
     assert!(
         !list(ana, "used_permissions").contains(&"Microsoft.Compute/virtualMachines/delete".into())
@@ -368,4 +377,58 @@ fn a_missing_export_is_a_usage_error() {
         err.contains("--role-assignments /nonexistent/ra.json"),
         "{err}"
     );
+}
+
+/// Every SARIF result has its own fingerprint, so code scanning never
+/// merges two findings: widget-bot's Storage Blob Data Reader, unused at
+/// two resource groups, is two results.
+#[test]
+fn sarif_fingerprints_of_azure_findings_are_distinct() {
+    let (_, _, r) = scoped();
+    let bot = identity(&r, "widget-bot", CASE_SUB);
+    let unused = bot["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["id"] == "unused-attached-policy")
+        .count();
+    assert_eq!(unused, 2, "{bot}");
+    let d = root().join("fixtures/azure/scoped");
+    let out = tempfile::tempdir().expect("tempdir");
+    let snap = out.path().join("snap.json");
+    let s = snap.to_string_lossy().to_string();
+    let o = common::permgap_in(
+        &d,
+        &[
+            "import",
+            "azure",
+            "--role-assignments",
+            "export/role-assignments.json",
+            "--role-definitions",
+            "export/role-definitions.json",
+            "--operations",
+            "export/operations.json",
+            "--activity-log",
+            "export/activity-log.json",
+            "--principals",
+            "export/principals.json",
+            "-o",
+            &s,
+        ],
+    );
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let o = common::permgap(&["audit", &s, "--as-of", AS_OF, "--format", "sarif"]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("SARIF");
+    let mut prints: Vec<String> = v["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .flat_map(|r| r["results"].as_array().cloned().unwrap_or_default())
+        .map(|r| r["partialFingerprints"].to_string())
+        .collect();
+    let n = prints.len();
+    assert!(n >= 2, "{n}");
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), n);
 }

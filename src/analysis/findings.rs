@@ -305,6 +305,9 @@ pub struct Finding {
     pub total: usize,
     /// The policy concerned, for policy findings.
     pub policy: Option<String>,
+    /// Where the policy is bound, when that tells two findings apart (an
+    /// Azure role at two scopes) or is the finding's subject.
+    pub scope: Option<String>,
 }
 
 /// How many permissions a finding lists by name; the identity's lists hold all.

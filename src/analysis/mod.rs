@@ -634,6 +634,7 @@ fn detect(input: &FindingInput<'_>, rules: &dyn Rules<'_>) -> Vec<Finding> {
         permissions: Vec::new(),
         total: 0,
         policy: None,
+        scope: None,
     };
 
     // super-identity
@@ -683,6 +684,7 @@ fn detect(input: &FindingInput<'_>, rules: &dyn Rules<'_>) -> Vec<Finding> {
                 permissions,
                 total,
                 policy: None,
+                scope: None,
             });
         }
     }
@@ -760,6 +762,7 @@ fn detect(input: &FindingInput<'_>, rules: &dyn Rules<'_>) -> Vec<Finding> {
                     permissions: Vec::new(),
                     total: 0,
                     policy: Some(p.policy.clone()),
+                    scope: (!at.is_empty()).then(|| p.scope.clone()).flatten(),
                 });
             }
         }

@@ -181,6 +181,10 @@ pub struct FindingReport {
     pub permissions_total: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// Where the policy is bound, when the finding is about one binding of
+    /// it (Azure: the assignment's scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// Set by the gate: the suppression of `permgap.toml` that accepts it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<crate::gate::SuppressedBy>,
@@ -448,6 +452,7 @@ impl Report {
                                 permissions: f.permissions.clone(),
                                 permissions_total: f.total,
                                 policy: f.policy.clone(),
+                                scope: f.scope.clone(),
                                 suppressed: None,
                                 baseline: None,
                             })

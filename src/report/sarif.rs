@@ -13,7 +13,9 @@
 //!   the identity's ID after its system (`role/deploy`,
 //!   `members/serviceAccount:ci@p.iam.gserviceaccount.com`).
 //! - `partialFingerprints` hold the finding ID and the identity ID (and the
-//!   policy, for a policy finding), so an alert persists across runs.
+//!   policy, for a policy finding, and the scope where the finding names one:
+//!   an Azure role at two scopes is two alerts), so an alert persists across
+//!   runs.
 //! - The gate's marks become `suppressions` (external, with the reason) and
 //!   `baselineState`; its verdict and breaches sit in the run's properties.
 
@@ -135,6 +137,10 @@ fn results(ident: &IdentityReport, rules: &[&FindingKind], gated: bool) -> Vec<V
             if let Some(p) = &f.policy {
                 fingerprint.push('|');
                 fingerprint.push_str(p);
+            }
+            if let Some(s) = &f.scope {
+                fingerprint.push('|');
+                fingerprint.push_str(s);
             }
             let mut r = json!({
                 "ruleId": f.id,

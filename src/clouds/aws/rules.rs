@@ -241,6 +241,7 @@ impl<'s> Rules<'s> for AwsRules<'s> {
                 permissions: Vec::new(),
                 total: 0,
                 policy: None,
+                scope: None,
             });
         }
     }

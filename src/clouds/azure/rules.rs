@@ -335,6 +335,7 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                     permissions: Vec::new(),
                     total: 0,
                     policy: Some(g.policy.clone()),
+                    scope: Some(g.scope.clone()),
                 });
             }
         }
@@ -387,6 +388,7 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                     permissions: vec![ROLE_ASSIGNMENTS_WRITE.to_string()],
                     total: 1,
                     policy: Some(a.policy.to_string()),
+                    scope: Some(at.to_string()),
                 });
             }
             // The uses only this assignment accounts for: none that an
@@ -434,6 +436,7 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                         permissions: Vec::new(),
                         total: 0,
                         policy: Some(a.policy.to_string()),
+                        scope: Some(at.to_string()),
                     });
                 }
             }

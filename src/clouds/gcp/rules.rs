@@ -282,6 +282,7 @@ impl<'s> Rules<'s> for GcpRules<'s> {
                     permissions: Vec::new(),
                     total: 0,
                     policy: None,
+                    scope: None,
                 });
             }
         }
@@ -322,6 +323,7 @@ fn gcp_findings(input: &FindingInput<'_>, escalation: &PermSet, out: &mut Vec<Fi
                 permissions: Vec::new(),
                 total: 0,
                 policy: Some(g.policy.clone()),
+                scope: None,
             });
         }
         if BASIC_ROLES.contains(&g.policy.as_str()) && !ia.provider_managed {
@@ -336,6 +338,7 @@ fn gcp_findings(input: &FindingInput<'_>, escalation: &PermSet, out: &mut Vec<Fi
                 permissions: Vec::new(),
                 total: 0,
                 policy: Some(g.policy.clone()),
+                scope: None,
             });
         }
     }
@@ -353,6 +356,7 @@ fn gcp_findings(input: &FindingInput<'_>, escalation: &PermSet, out: &mut Vec<Fi
                 permissions,
                 total,
                 policy: None,
+                scope: None,
             });
         }
     }
