@@ -853,12 +853,20 @@ impl Tenant {
 
     /// Every principal an assignment names.
     pub fn principal_ids(&self) -> Vec<String> {
-        let set: BTreeSet<&str> = self
+        let mut set: BTreeSet<String> = self
             .assignments
             .iter()
-            .map(|a| a.principal.as_str())
+            .map(|a| a.principal.clone())
             .collect();
-        set.into_iter().map(str::to_string).collect()
+        // A deny's principals and exclusions: groups among them need their
+        // members even when they hold no assignment.
+        for d in &self.denies {
+            for key in ["principals", "excludePrincipals"] {
+                set.extend(deny_ids(&d.document, key));
+            }
+        }
+        set.remove(super::rules::EVERYONE);
+        set.into_iter().collect()
     }
 
     /// The Activity Log events of one file or page, already read.
@@ -1028,6 +1036,21 @@ impl Tenant {
         }
         snap.identities = ids.into_values().collect();
         snap.policies = self.referenced_definitions();
+        // A deny names groups; the audit matches principals: each group's
+        // members are written beside it.
+        for d in &mut self.denies {
+            for key in ["principals", "excludePrincipals"] {
+                let extra: Vec<Value> = deny_ids(&d.document, key)
+                    .iter()
+                    .filter_map(|g| members.get(g))
+                    .flatten()
+                    .map(|m| serde_json::json!({ "id": m, "type": "GroupMember" }))
+                    .collect();
+                if let Some(list) = d.document.get_mut(key).and_then(Value::as_array_mut) {
+                    list.extend(extra);
+                }
+            }
+        }
         snap.policies.append(&mut self.denies);
         snap.listed_permissions = std::mem::take(&mut self.operations);
         self.warn_beyond_catalog(&snap);
@@ -1256,6 +1279,17 @@ impl Tenant {
     }
 }
 
+/// The principal ids a deny assignment's `key` list names, lowercased.
+fn deny_ids(doc: &Value, key: &str) -> Vec<String> {
+    doc.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.get("id").and_then(Value::as_str))
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
 /// An embedded built-in role as a snapshot's policy, in `az`'s shape.
 pub fn built_in_policy(id: &str, r: &super::catalog::BuiltInRole) -> Policy {
     let blocks: Vec<Value> = r
@@ -1468,5 +1502,37 @@ mod tests {
                 "subscriptions/s3/principals/p2",
             ]
         );
+    }
+
+    /// A deny that excludes a group with no assignment: its members are
+    /// written among the exclusions, so the audit does not deny them.
+    #[test]
+    fn a_denys_groups_are_written_with_their_members() {
+        let mut t = Tenant::default();
+        t.add_assignments_of(Some("s1"), "s1", &owner_at("/subscriptions/s1", "p1"));
+        t.add_denies(
+            "denies",
+            &json!({"value": [{"id": "d1", "properties": {
+                "scope": "/subscriptions/s1",
+                "permissions": [{"actions": ["*/delete"]}],
+                "principals": [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
+                "excludePrincipals": [{"id": "G1", "type": "Group"}],
+            }}]}),
+        );
+        assert!(
+            t.principal_ids().contains(&"g1".to_string()),
+            "Graph is asked for the group"
+        );
+        t.add_principals(
+            "graph",
+            &json!({"value": [{"@odata.type": "#microsoft.graph.group", "id": "g1", "transitiveMembers": [{"id": "P1"}]}]}),
+        );
+        let snap = t.finish();
+        let deny = snap
+            .policies
+            .iter()
+            .find(|p| p.kind == PolicyKind::DenyAssignment)
+            .expect("the deny");
+        assert_eq!(deny_ids(&deny.document, "excludePrincipals"), ["g1", "p1"]);
     }
 }
