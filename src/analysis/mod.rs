@@ -391,13 +391,14 @@ fn audit_cloud(
             .unwrap_or_else(|| cat.empty_set());
         let mut used = all_used.clone();
         used.intersect_with(&eff.granted);
-        // Use at a scope counts for the attachments whose scope covers it.
+        // Use at a scope counts for the attachments whose scope covers it;
+        // use without one, for every attachment.
         let scoped = scoped_by.remove(identity.id.as_str()).unwrap_or_default();
         let through: Vec<Option<PermSet>> = att
             .iter()
             .map(|a| {
                 (!scoped.is_empty()).then(|| {
-                    let mut s = cat.empty_set();
+                    let mut s = all_used.clone();
                     s.extend(
                         scoped
                             .iter()

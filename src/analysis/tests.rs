@@ -458,3 +458,31 @@ fn an_empty_answer_over_the_window_is_evidence_of_no_use() {
     assert!(idle.unused.count_ones(..) > 0);
     assert!(a.coverage.warnings.is_empty(), "{:?}", a.coverage.warnings);
 }
+
+/// A use with a scope beside uses without one (a cloud that records both):
+/// the per-policy counts keep the unscoped uses.
+#[test]
+fn scoped_use_beside_unscoped_use_keeps_both_in_the_policy_counts() {
+    let mut s = snapshot(true);
+    let mut at = used(
+        "user/ann",
+        "iam:GetUser",
+        "2026-10-03T00:00:00Z",
+        "2026-10-03T00:00:00Z",
+    );
+    at.scope = Some("somewhere".into());
+    s.usage.push(at);
+    s.normalize();
+    let a = audit(&s, catalog(), &cfg());
+    let ann = find(&a, "ann");
+    let uses: Vec<(&str, usize)> = ann
+        .policies
+        .iter()
+        .map(|p| (p.name.as_str(), p.used))
+        .collect();
+    // IamAdmin: iam:ListUsers (no scope) and iam:GetUser (a scope);
+    // S3Read through the group: s3:ListAllMyBuckets (no scope).
+    assert!(uses.contains(&("IamAdmin", 2)), "{uses:?}");
+    assert!(uses.contains(&("S3Read", 1)), "{uses:?}");
+    assert!(has(&ann.used, "iam:GetUser") && has(&ann.used, "iam:ListUsers"));
+}
