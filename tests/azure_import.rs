@@ -51,23 +51,22 @@ fn demo() -> (i32, i32, Value) {
     audit_in(&d, common::AZURE_DEMO_EXPORTS, &[])
 }
 
+/// `import azure`'s arguments for fixtures/azure/scoped.
+const SCOPED: &[&str] = &[
+    "--role-assignments",
+    "export/role-assignments.json",
+    "--role-definitions",
+    "export/role-definitions.json",
+    "--operations",
+    "export/operations.json",
+    "--activity-log",
+    "export/activity-log.json",
+    "--principals",
+    "export/principals.json",
+];
+
 fn scoped() -> (i32, i32, Value) {
-    audit_in(
-        &root().join("fixtures/azure/scoped"),
-        &[
-            "--role-assignments",
-            "export/role-assignments.json",
-            "--role-definitions",
-            "export/role-definitions.json",
-            "--operations",
-            "export/operations.json",
-            "--activity-log",
-            "export/activity-log.json",
-            "--principals",
-            "export/principals.json",
-        ],
-        &[],
-    )
+    audit_in(&root().join("fixtures/azure/scoped"), SCOPED, &[])
 }
 
 fn identity<'a>(r: &'a Value, name: &str, sub: &str) -> &'a Value {
@@ -397,25 +396,7 @@ fn sarif_fingerprints_of_azure_findings_are_distinct() {
     let out = tempfile::tempdir().expect("tempdir");
     let snap = out.path().join("snap.json");
     let s = snap.to_string_lossy().to_string();
-    let o = common::permgap_in(
-        &d,
-        &[
-            "import",
-            "azure",
-            "--role-assignments",
-            "export/role-assignments.json",
-            "--role-definitions",
-            "export/role-definitions.json",
-            "--operations",
-            "export/operations.json",
-            "--activity-log",
-            "export/activity-log.json",
-            "--principals",
-            "export/principals.json",
-            "-o",
-            &s,
-        ],
-    );
+    let o = common::permgap_in(&d, &[&["import", "azure"], SCOPED, &["-o", &s]].concat());
     assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
     let o = common::permgap(&["audit", &s, "--as-of", AS_OF, "--format", "sarif"]);
     let v: Value = serde_json::from_slice(&o.stdout).expect("SARIF");

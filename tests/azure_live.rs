@@ -71,6 +71,25 @@ impl Stub {
         (common::code(&o), common::report(&o.stdout), stderr)
     }
 
+    /// `doctor azure` against the stub: (exit code, stdout).
+    fn doctor(&self, extra: &[&str]) -> (i32, String) {
+        let mut args = vec![
+            "doctor",
+            "azure",
+            "--arm-endpoint",
+            &self.url,
+            "--graph-endpoint",
+            &self.url,
+            "--anonymous",
+        ];
+        args.extend_from_slice(extra);
+        let o = common::permgap(&args);
+        (
+            common::code(&o),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    }
+
     /// The requests the stub received: [method, path, query, time].
     fn requests(&self) -> Vec<Value> {
         let out = Command::new("python3")
@@ -262,49 +281,36 @@ fn without_graph_ids_are_kept_and_the_report_says_names_are_missing() {
 #[test]
 fn doctor_names_what_the_credential_cannot_read() {
     let stub = Stub::start(&["--unreachable", UNREACHABLE, "--forbid", "^/v1.0/"]);
-    let o = common::permgap(&[
-        "doctor",
-        "azure",
-        "--arm-endpoint",
-        &stub.url,
-        "--graph-endpoint",
-        &stub.url,
-        "--anonymous",
-    ]);
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert_eq!(common::code(&o), 3, "{out}");
-    let line = |start: &str, what: &str| {
-        out.lines()
-            .any(|l| l.starts_with(start) && l.contains(what))
-    };
-    assert!(line("ok", "roleAssignments/read on 11111111"), "{out}");
+    let (code, out) = stub.doctor(&[]);
+    assert_eq!(code, 3, "{out}");
     assert!(
-        line("MISSING", &format!("roleAssignments/read on {UNREACHABLE}")),
+        line_in(&out, "ok", "roleAssignments/read on 11111111"),
         "{out}"
     );
-    assert!(line("missing", "Graph Directory.Read.All"), "{out}");
+    assert!(
+        line_in(
+            &out,
+            "MISSING",
+            &format!("roleAssignments/read on {UNREACHABLE}")
+        ),
+        "{out}"
+    );
+    assert!(
+        line_in(&out, "missing", "Graph Directory.Read.All"),
+        "{out}"
+    );
     assert!(
         out.contains("missing: Microsoft.Authorization/roleAssignments/read on"),
         "{out}"
     );
     let stub = Stub::start(&[]);
-    let o = common::permgap(&[
-        "doctor",
-        "azure",
-        "--arm-endpoint",
-        &stub.url,
-        "--graph-endpoint",
-        &stub.url,
-        "--anonymous",
-        "--subscription",
-        "11111111-1111-4111-8111-111111111111",
-    ]);
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (_, out) = stub.doctor(&["--subscription", "11111111-1111-4111-8111-111111111111"]);
     // The stub has no operation catalog: that read could not be checked.
     assert!(line_in(&out, "error", "providerOperations"), "{out}");
     assert!(!out.contains("MISSING"), "{out}");
 }
 
+/// Whether a line of `out` starts with `start` and names `what`.
 fn line_in(out: &str, start: &str, what: &str) -> bool {
     out.lines()
         .any(|l| l.starts_with(start) && l.contains(what))

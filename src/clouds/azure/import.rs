@@ -143,22 +143,8 @@ pub struct Events {
 
 impl Events {
     pub fn merge(&mut self, o: Events) {
-        for (k, v) in o.used {
-            match self.used.get_mut(&k) {
-                Some(s) => s.merge(v),
-                None => {
-                    self.used.insert(k, v);
-                }
-            }
-        }
-        for (k, v) in o.denied {
-            match self.denied.get_mut(&k) {
-                Some(s) => s.merge(v),
-                None => {
-                    self.denied.insert(k, v);
-                }
-            }
-        }
+        merge_seen(&mut self.used, o.used);
+        merge_seen(&mut self.denied, o.denied);
         for (k, v) in o.sources {
             match self.sources.get_mut(&k) {
                 Some(s) => {
@@ -176,6 +162,13 @@ impl Events {
         }
         self.skipped.extend(o.skipped);
         self.files.extend(o.files);
+    }
+}
+
+/// Adds `from`'s uses to `into`'s, key by key.
+fn merge_seen<K: std::hash::Hash + Eq>(into: &mut HashMap<K, Seen>, from: HashMap<K, Seen>) {
+    for (k, v) in from {
+        into.entry(k).and_modify(|s| s.merge(v)).or_insert(v);
     }
 }
 
@@ -1179,36 +1172,26 @@ impl Tenant {
     /// Usage and activity from the events, for the principals known.
     fn usage_into(&mut self, snap: &mut Snapshot, ids: &BTreeMap<String, Identity>) {
         // A caller is an object id, a user principal name or an app id.
-        let mut by_caller: HashMap<&str, &str> = HashMap::new();
+        // Keys lowercased, as callers are; an id, UPN or app id wins over a
+        // name that only looks like a UPN (an assignment's principalName).
+        let mut by_caller: HashMap<String, &str> = HashMap::new();
         for (id, p) in &self.principals {
-            by_caller.insert(id.as_str(), id.as_str());
-            if let Some(u) = &p.upn {
-                by_caller.insert(u.as_str(), id.as_str());
-            }
-            if let Some(a) = &p.app_id {
-                by_caller.insert(a.as_str(), id.as_str());
-            }
-            if let Some(n) = &p.name
-                && n.contains('@')
+            for key in [Some(id), p.upn.as_ref(), p.app_id.as_ref()]
+                .into_iter()
+                .flatten()
             {
-                by_caller.entry(n.as_str()).or_insert(id.as_str());
+                by_caller.insert(key.clone(), id.as_str());
             }
         }
-        let lower_names: HashMap<String, &str> = self
-            .principals
-            .iter()
-            .filter_map(|(id, p)| {
-                p.name
-                    .as_ref()
-                    .filter(|n| n.contains('@'))
-                    .map(|n| (n.to_ascii_lowercase(), id.as_str()))
-            })
-            .collect();
+        for (id, p) in &self.principals {
+            if let Some(n) = p.name.as_ref().filter(|n| n.contains('@')) {
+                by_caller
+                    .entry(n.to_ascii_lowercase())
+                    .or_insert(id.as_str());
+            }
+        }
         let resolve = |sub: &str, caller: &str| -> Option<String> {
-            let p = by_caller
-                .get(caller)
-                .copied()
-                .or_else(|| lower_names.get(caller).copied())?;
+            let p = by_caller.get(caller).copied()?;
             let id = identity_id(sub, p);
             ids.contains_key(&id).then_some(id)
         };
@@ -1224,12 +1207,10 @@ impl Tenant {
                 .entry(id.clone())
                 .or_insert(Seen::at(seen.first))
                 .merge(seen);
-            match usage.get_mut(&(id.clone(), action.clone(), at.clone())) {
-                Some(s) => s.merge(seen),
-                None => {
-                    usage.insert((id, action, at), seen);
-                }
-            }
+            usage
+                .entry((id, action, at))
+                .and_modify(|s| s.merge(seen))
+                .or_insert(seen);
         }
         for ((id, action, at), s) in usage {
             snap.usage.push(UsageRecord {

@@ -62,10 +62,12 @@ pub fn blocks_of(doc: &serde_json::Value) -> Vec<Block> {
 
 /// The principal an identity stands for: its object id.
 pub fn principal_of(identity: &Identity) -> &str {
-    identity
-        .id
-        .rsplit_once("/principals/")
-        .map_or(identity.id.as_str(), |(_, p)| p)
+    principal_in(&identity.id)
+}
+
+/// The object id in an identity's id (`subscriptions/S/principals/OID`).
+pub fn principal_in(id: &str) -> &str {
+    id.rsplit_once("/principals/").map_or(id, |(_, p)| p)
 }
 
 /// A deny assignment, read once.
@@ -150,6 +152,15 @@ impl<'s> AzureRules<'s> {
         }
     }
 
+    /// A role's name for messages: the snapshot's, the built-in one's, or
+    /// its id.
+    fn role_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.snap.policy(id).map_or_else(
+            || az::built_in_role(id).map_or(id, |r| r.name),
+            |p| p.name.as_str(),
+        )
+    }
+
     /// Whether the deny reaches `principals` (the identity and its groups).
     fn denies_to(d: &Deny, principals: &[&str]) -> bool {
         let hit = |p: &str| d.principals.iter().any(|x| x.eq_ignore_ascii_case(p));
@@ -221,12 +232,7 @@ impl<'s> Rules<'s> for AzureRules<'s> {
         let mut granted = self.cat.empty_set();
         let mut unconditional = self.cat.empty_set();
         let mut principals: Vec<&str> = vec![principal_of(identity)];
-        principals.extend(
-            identity
-                .member_of
-                .iter()
-                .map(|g| g.rsplit_once("/principals/").map_or(g.as_str(), |x| x.1)),
-        );
+        principals.extend(identity.member_of.iter().map(|g| principal_in(g)));
         let reaching: Vec<usize> = (0..self.denies.len())
             .filter(|&i| Self::denies_to(&self.denies[i], &principals))
             .collect();
@@ -322,10 +328,7 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                         .is_some_and(|s| self.tree.covers(&g.scope, s))
             });
             if !activated {
-                let role = self.snap.policy(&g.policy).map_or_else(
-                    || az::built_in_role(&g.policy).map_or(g.policy.as_str(), |r| r.name),
-                    |p| p.name.as_str(),
-                );
+                let role = self.role_name(&g.policy);
                 out.push(Finding {
                     kind: &findings::ELIGIBLE_NEVER_ACTIVATED,
                     message: format!(
@@ -360,10 +363,7 @@ impl<'s> Rules<'s> for AzureRules<'s> {
                     })
                 })
                 .collect();
-            let role = self.snap.policy(a.policy).map_or_else(
-                || az::built_in_role(a.policy).map_or(a.policy, |r| r.name),
-                |p| p.name.as_str(),
-            );
+            let role = self.role_name(a.policy);
             let via = a.via.map_or_else(String::new, |g| {
                 format!(
                     " through group {}",
